@@ -1,0 +1,294 @@
+// The processor runtime: consumes the input topic as a member of a consumer group, owns one task per
+// assigned partition, and on every flush writes outputs, then checkpoints state + offsets in one store
+// write, then commits the offsets to the bus. A crash anywhere in that sequence replays from the last
+// checkpoint and rewrites the same rows (outputs are idempotent upserts): effectively exactly-once.
+import type { Bus, BusRecord, Consumer, TopicPartition } from '../bus/port.ts';
+import { tpKey } from '../bus/port.ts';
+import { encodeDeadletter } from '../domain/codec.ts';
+import { TOPICS } from '../domain/topics.ts';
+import type { Deadletter, DeadletterReason, ProcTimeMs } from '../domain/types.ts';
+import type { Store } from '../store/port.ts';
+import type { EngineMetrics } from './metrics.ts';
+import type { PartitionTask, ProcessorSpec, TaskContext } from './processor.ts';
+import { withRetry } from './retry.ts';
+
+export interface RuntimeOptions {
+  bus: Bus;
+  store: Store;
+  metrics: EngineMetrics;
+  maxBatch?: number;
+  /** How often dirty partitions are flushed and checkpointed. */
+  checkpointIntervalMs?: number;
+  log?: (msg: string) => void;
+}
+
+interface Owned {
+  task: PartitionTask;
+  /** Next offset to read (what a checkpoint stores). */
+  position: number;
+  /** Position at the last checkpoint/commit. */
+  committed: number;
+  deadletters: Deadletter[];
+}
+
+export class ProcessorRuntime {
+  readonly spec: ProcessorSpec;
+  private readonly opts: Required<Omit<RuntimeOptions, 'log'>> & { log: (msg: string) => void };
+  private readonly owned = new Map<number, Owned>();
+  private consumer: Consumer | undefined;
+  private loop: Promise<void> | undefined;
+  private lock: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly abort = new AbortController();
+  private failure: unknown;
+  private readonly labels: { processor: string; topic: string };
+
+  constructor(spec: ProcessorSpec, opts: RuntimeOptions) {
+    this.spec = spec;
+    this.opts = {
+      maxBatch: 5000,
+      checkpointIntervalMs: 1000,
+      log: () => {},
+      ...opts,
+    };
+    this.labels = { processor: spec.name, topic: spec.topic };
+  }
+
+  get group(): string {
+    return this.spec.group ?? this.spec.name;
+  }
+
+  /** Partitions owned now, with their positions. */
+  positions(): Map<number, number> {
+    return new Map([...this.owned].map(([p, o]) => [p, o.position]));
+  }
+
+  /** The error that stopped the loop, if any. */
+  get error(): unknown {
+    return this.failure;
+  }
+
+  start(): void {
+    if (this.consumer !== undefined) return;
+    this.consumer = this.opts.bus.consumer({
+      group: this.group,
+      topics: [this.spec.topic],
+      reset: 'earliest',
+      maxBatch: this.opts.maxBatch,
+      onAssign: (tps) => this.serial(() => this.assign(tps)),
+      onRevoke: (tps) => this.serial(() => this.revoke(tps)),
+    });
+    this.loop = this.run(this.consumer);
+    this.timer = setInterval(() => {
+      void this.serial(() => this.flushAll()).catch((e) => this.fail(e));
+    }, this.opts.checkpointIntervalMs);
+    this.timer.unref();
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    try {
+      for await (const batch of consumer.batches()) {
+        await this.serial(async () => this.apply(batch.partition, batch.records));
+      }
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private fail(e: unknown): void {
+    if (this.failure === undefined && !this.abort.signal.aborted) {
+      this.failure = e;
+      this.opts.log(`${this.spec.name}: stopped on error: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Runs fn after everything queued before it (processing, flushes, rebalances never interleave). */
+  private serial<T>(fn: () => Promise<T> | T): Promise<T> {
+    const next = this.lock.then(fn);
+    this.lock = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  private apply(partition: number, records: readonly BusRecord[]): void {
+    const o = this.owned.get(partition);
+    if (o === undefined || records.length === 0) return; // revoked meanwhile
+    const first = records[0] as BusRecord;
+    // A restored checkpoint may be ahead of what the bus hands out first: skip what was applied.
+    let from = 0;
+    if (first.offset < o.position) {
+      while (from < records.length && (records[from] as BusRecord).offset < o.position) from++;
+      if (from === records.length) return;
+    }
+    const slice = from === 0 ? records : records.slice(from);
+    const t0 = performance.now();
+    let dl = 0;
+    const ctx: TaskContext = {
+      deadletter: (record: BusRecord, reason: DeadletterReason, detail: string) => {
+        dl++;
+        o.deadletters.push({
+          sourceTopic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          reason,
+          detail: detail.slice(0, 500),
+          payload: record.value,
+          time: Date.now() as ProcTimeMs,
+        });
+        this.opts.metrics.recordsDeadlettered.inc({ ...this.labels, reason });
+      },
+    };
+    o.task.process(slice, ctx);
+    const last = slice[slice.length - 1] as BusRecord;
+    o.position = last.offset + 1;
+    const m = this.opts.metrics;
+    m.recordsIn.inc(this.labels, slice.length);
+    m.recordsProcessed.inc(this.labels, slice.length - dl);
+    m.batchLatency.observe(this.labels, (performance.now() - t0) / 1000);
+    m.eventLatency.observe(this.labels, Math.max(0, Date.now() - last.timestamp) / 1000);
+  }
+
+  private async assign(tps: TopicPartition[]): Promise<Map<string, number> | undefined> {
+    const start = new Map<string, number>();
+    for (const { topic, partition } of tps) {
+      if (topic !== this.spec.topic) continue;
+      let restored: Uint8Array | undefined;
+      let position = -1;
+      if (this.spec.stateful) {
+        const cp = await withRetry(() => this.opts.store.loadCheckpoint(this.spec.name, partition), {
+          signal: this.abort.signal,
+          onRetry: () => this.opts.metrics.retries.inc(this.labels),
+        });
+        if (cp !== undefined) {
+          restored = cp.state;
+          position = cp.offsets[topic] ?? -1;
+          start.set(tpKey(topic, partition), position);
+        }
+      }
+      this.owned.set(partition, {
+        task: this.spec.createTask(partition, restored),
+        position: Math.max(position, 0),
+        committed: Math.max(position, 0),
+        deadletters: [],
+      });
+      this.opts.log(
+        `${this.spec.name}: assigned ${topic}[${partition}]${position >= 0 ? ` from checkpoint @${position}` : ''}`,
+      );
+    }
+    return this.spec.stateful ? start : undefined;
+  }
+
+  private async revoke(tps: TopicPartition[]): Promise<void> {
+    for (const { topic, partition } of tps) {
+      if (topic !== this.spec.topic) continue;
+      const o = this.owned.get(partition);
+      if (o === undefined) continue;
+      try {
+        await this.flushOne(partition, o);
+      } finally {
+        this.owned.delete(partition);
+      }
+    }
+  }
+
+  private async flushAll(): Promise<void> {
+    for (const [p, o] of this.owned) await this.flushOne(p, o);
+    void this.updateLag();
+  }
+
+  private async flushOne(partition: number, o: Owned): Promise<void> {
+    if (o.position === o.committed && o.deadletters.length === 0) return;
+    const t0 = performance.now();
+    const retry = { signal: this.abort.signal, onRetry: () => this.opts.metrics.retries.inc(this.labels) };
+    await withRetry(() => o.task.flush(), retry);
+    if (o.deadletters.length > 0) {
+      const records = o.deadletters.map((d) => ({ key: d.sourceTopic, value: encodeDeadletter(d) }));
+      await withRetry(() => this.opts.bus.send(TOPICS.deadletter, records), retry);
+      o.deadletters = [];
+    }
+    const position = o.position;
+    if (this.spec.stateful) {
+      const state = o.task.snapshot();
+      await withRetry(
+        () =>
+          this.opts.store.saveCheckpoint({
+            processor: this.spec.name,
+            partition,
+            offsets: { [this.spec.topic]: position },
+            state,
+            updatedAt: Date.now(),
+          }),
+        retry,
+      );
+      this.opts.metrics.checkpoints.inc(this.labels);
+    }
+    const consumer = this.consumer;
+    if (consumer !== undefined)
+      await withRetry(() => consumer.commit(this.spec.topic, partition, position), retry);
+    o.committed = position;
+    this.opts.metrics.flushLatency.observe(this.labels, (performance.now() - t0) / 1000);
+  }
+
+  private async updateLag(): Promise<void> {
+    try {
+      const ends = await this.opts.bus.endOffsets(this.spec.topic);
+      for (const [p, o] of this.owned) {
+        this.opts.metrics.lag.set(
+          { ...this.labels, partition: String(p) },
+          Math.max(0, (ends[p] ?? 0) - o.position),
+        );
+      }
+    } catch {
+      // lag is informational; the next flush tries again
+    }
+  }
+
+  /** Records not yet processed on owned partitions (end offset − position). */
+  async lag(): Promise<number> {
+    const ends = await this.opts.bus.endOffsets(this.spec.topic);
+    let lag = 0;
+    for (const [p, o] of this.owned) lag += Math.max(0, (ends[p] ?? 0) - o.position);
+    return lag;
+  }
+
+  /** Flushes and checkpoints everything processed so far. */
+  flush(): Promise<void> {
+    return this.serial(() => this.flushAll());
+  }
+
+  /**
+   * End of input: waits until every owned partition reached `ends` (or the current log end), closes all
+   * windows (final results) and flushes.
+   */
+  async finish(ends?: readonly number[], pollMs = 20): Promise<void> {
+    for (;;) {
+      if (this.failure !== undefined) throw this.failure;
+      const target = ends ?? (await this.opts.bus.endOffsets(this.spec.topic));
+      const behind = [...this.owned].some(([p, o]) => o.position < (target[p] ?? 0));
+      if (!behind && this.owned.size > 0) break;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+    await this.serial(async () => {
+      for (const o of this.owned.values()) {
+        o.task.finish?.();
+        o.position = Math.max(o.position, o.committed); // force a flush even without new records
+        o.committed = -1;
+      }
+      await this.flushAll();
+    });
+  }
+
+  /** Graceful stop: flush, checkpoint, leave the group (partitions move to the other members). */
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    const consumer = this.consumer;
+    if (consumer === undefined) return;
+    await this.serial(() => this.flushAll()).catch((e) => this.fail(e));
+    this.abort.abort();
+    await consumer.close();
+    await this.loop;
+    this.consumer = undefined;
+  }
+}
