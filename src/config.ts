@@ -124,6 +124,8 @@ export const ConfigSchema = z
       .object({
         firmBucket: duration.default('1m'),
         historyEvery: duration.default('1s'),
+        /** Users 0..N-1 whose value history is sampled (the live hub watches more on demand). */
+        watchUsers: z.number().int().min(0).max(100_000).default(100),
       })
       .strict()
       .prefault({}),

@@ -18,6 +18,8 @@ export interface PartitionTask {
   snapshot(): Uint8Array;
   /** End of input (a finished replay): close every window so final results are produced. */
   finish?(): void;
+  /** The partition was revoked (after its last flush): release what the task registered elsewhere. */
+  close?(): void;
 }
 
 export interface ProcessorSpec {

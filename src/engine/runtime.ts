@@ -188,6 +188,7 @@ export class ProcessorRuntime {
       try {
         await this.flushOne(partition, o);
       } finally {
+        o.task.close?.();
         this.owned.delete(partition);
       }
     }

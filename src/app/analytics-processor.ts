@@ -1,0 +1,140 @@
+// The market analytics processor: trades (keyed by symbol) → candles, indicators, alerts, anomalies.
+// Per partition: decode → validate → lateness vs the watermark → duplicates → MarketAnalytics.
+// Outputs go to the candles and alerts topics; sinks upsert them into the store.
+
+import type { AnalyticsConfig } from '../analytics/config.ts';
+import { MarketAnalytics } from '../analytics/market.ts';
+import type { Bus, BusRecord } from '../bus/port.ts';
+import { decodeTrade, encodeAlert, encodeCandle } from '../domain/codec.ts';
+import { TOPICS } from '../domain/topics.ts';
+import type { Alert, Candle, DurationMs, EventTimeMs } from '../domain/types.ts';
+import type { Universe } from '../domain/universe.ts';
+import { validateTrade } from '../domain/validate.ts';
+import { RecentIds } from '../engine/dedup.ts';
+import type { PartitionTask, ProcessorSpec, TaskContext } from '../engine/processor.ts';
+import { decodeSections, encodeSections } from '../engine/snapshot.ts';
+import { Watermark } from '../engine/watermark.ts';
+
+export interface AnalyticsProcessorOptions {
+  bus: Bus;
+  universe: Universe;
+  analytics: AnalyticsConfig;
+  allowedLatenessMs: number;
+}
+
+// Trade identity for duplicate detection without a string per record: (seq, symbol index) packed
+// into one safe integer while they fit, a string otherwise.
+const SYMBOL_BITS = 4096;
+const tradeId = (symbolIndex: number, seq: number): number | string =>
+  seq >= 0 && seq < 2 ** 40 && symbolIndex < SYMBOL_BITS
+    ? seq * SYMBOL_BITS + symbolIndex
+    : `${symbolIndex}:${seq}`;
+
+const encodeIds = (ids: RecentIds<number | string>): Uint8Array =>
+  new TextEncoder().encode(JSON.stringify(ids.entries()));
+const decodeIds = (b: Uint8Array | undefined): RecentIds<number | string> =>
+  b === undefined
+    ? new RecentIds()
+    : RecentIds.from(JSON.parse(new TextDecoder().decode(b)) as [number | string, number][]);
+
+export class AnalyticsTask implements PartitionTask {
+  private readonly opts: AnalyticsProcessorOptions;
+  private readonly analytics: MarketAnalytics;
+  private readonly watermark: Watermark;
+  private readonly seen: RecentIds<number | string>;
+  private readonly out: { candles: Candle[]; alerts: Alert[] } = { candles: [], alerts: [] };
+
+  constructor(opts: AnalyticsProcessorOptions, restored?: Uint8Array) {
+    this.opts = opts;
+    const lateness = opts.allowedLatenessMs as DurationMs;
+    if (restored === undefined) {
+      this.analytics = new MarketAnalytics(opts.analytics, opts.universe);
+      this.watermark = new Watermark(lateness);
+      this.seen = new RecentIds();
+    } else {
+      const s = decodeSections(restored);
+      const a = s.get('analytics');
+      if (a === undefined) throw new RangeError('analytics checkpoint lacks its analytics section');
+      this.analytics = MarketAnalytics.restore(a, opts.analytics, opts.universe);
+      const wm = s.get('watermark');
+      const maxSeen = wm === undefined ? undefined : new DataView(wm.buffer, wm.byteOffset, 8).getFloat64(0);
+      this.watermark = new Watermark(lateness, maxSeen);
+      this.seen = decodeIds(s.get('seen'));
+    }
+  }
+
+  process(records: readonly BusRecord[], ctx: TaskContext): void {
+    const { universe } = this.opts;
+    let moved = false;
+    for (const r of records) {
+      const d = decodeTrade(r.value);
+      if (!d.ok) {
+        ctx.deadletter(r, d.reason, d.detail);
+        continue;
+      }
+      const v = validateTrade(d.value, universe);
+      if (!v.ok) {
+        ctx.deadletter(r, v.reason, v.detail);
+        continue;
+      }
+      const t = v.value;
+      if (this.watermark.isLate(t.time)) {
+        ctx.deadletter(r, 'late', `event time ${t.time} is older than the watermark ${this.watermark.value}`);
+        continue;
+      }
+      const id = tradeId(universe.index(t.symbol), t.seq);
+      if (this.seen.has(id)) {
+        ctx.deadletter(r, 'duplicate', `trade ${t.symbol} seq ${t.seq} was already applied`);
+        continue;
+      }
+      this.seen.add(id, t.time);
+      this.analytics.onTrade(t);
+      if (this.watermark.observe(t.time)) moved = true;
+    }
+    if (moved) {
+      this.analytics.advanceWatermark(this.watermark.value);
+      this.seen.expire(this.watermark.value);
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.analytics.drain(this.out);
+    const { candles, alerts } = this.out;
+    if (candles.length > 0) {
+      await this.opts.bus.send(
+        TOPICS.candles,
+        candles.map((c) => ({ key: c.symbol, value: encodeCandle(c) })),
+      );
+    }
+    if (alerts.length > 0) {
+      await this.opts.bus.send(
+        TOPICS.alerts,
+        alerts.map((a) => ({ key: a.symbol, value: encodeAlert(a) })),
+      );
+    }
+    candles.length = 0;
+    alerts.length = 0;
+  }
+
+  snapshot(): Uint8Array {
+    const wm = new Uint8Array(8);
+    new DataView(wm.buffer).setFloat64(0, this.watermark.maxEventTime);
+    return encodeSections({
+      analytics: this.analytics.snapshot(),
+      watermark: wm,
+      seen: encodeIds(this.seen),
+    });
+  }
+
+  finish(): void {
+    this.watermark.close();
+    this.analytics.advanceWatermark(Number.POSITIVE_INFINITY as EventTimeMs);
+  }
+}
+
+export const analyticsProcessor = (opts: AnalyticsProcessorOptions): ProcessorSpec => ({
+  name: 'analytics',
+  topic: TOPICS.trades,
+  stateful: true,
+  createTask: (_partition, restored) => new AnalyticsTask(opts, restored),
+});

@@ -1,0 +1,68 @@
+// The simulated market as one event stream: trades and the users' fills merged in event-time order.
+// Fills take the simulator's current price, and since both come from one generator in one order the
+// whole stream is deterministic for a seed and start time, however fast it is consumed.
+import type { Fill, Trade } from '../domain/types.ts';
+import type { Universe } from '../domain/universe.ts';
+import type { EventGenerator } from '../sources/drive.ts';
+import { FillGenerator } from '../sources/orderflow.ts';
+import { TradeGenerator } from '../sources/simulator.ts';
+
+export type MarketEvent = { kind: 'trade'; trade: Trade } | { kind: 'fill'; fill: Fill };
+
+export interface MarketFlowOptions {
+  universe: Universe;
+  seed: number;
+  startTime: number;
+  /** Trades per second of event time. */
+  tradeRate: number;
+  /** Fills per second of event time (0: no order flow). */
+  fillRate: number;
+  users: number;
+}
+
+export class MarketFlow implements EventGenerator<MarketEvent> {
+  readonly trades: TradeGenerator;
+  readonly fills: FillGenerator | undefined;
+
+  constructor(o: MarketFlowOptions) {
+    this.trades = new TradeGenerator({
+      universe: o.universe,
+      seed: o.seed,
+      startTime: o.startTime,
+      nominalRate: o.tradeRate,
+    });
+    this.fills =
+      o.fillRate > 0
+        ? new FillGenerator({
+            universe: o.universe,
+            seed: o.seed + 1,
+            users: o.users,
+            startTime: o.startTime,
+            nominalRate: o.fillRate,
+            priceOf: (i) => this.trades.price(i),
+          })
+        : undefined;
+  }
+
+  peekTime(): number {
+    const t = this.trades.peekTime();
+    return this.fills === undefined ? t : Math.min(t, this.fills.peekTime());
+  }
+
+  next(): MarketEvent {
+    if (this.fills !== undefined && this.fills.peekTime() < this.trades.peekTime()) {
+      return { kind: 'fill', fill: this.fills.next() };
+    }
+    return { kind: 'trade', trade: this.trades.next() };
+  }
+}
+
+export const splitEvents = (events: readonly MarketEvent[]): { trades: Trade[]; fills: Fill[] } => {
+  const trades: Trade[] = [];
+  const fills: Fill[] = [];
+  for (const e of events) {
+    if (e.kind === 'trade') trades.push(e.trade);
+    else fills.push(e.fill);
+  }
+  return { trades, fills };
+};

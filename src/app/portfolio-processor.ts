@@ -1,0 +1,202 @@
+// The portfolio processor: fills (keyed by user) → positions, P&L, value history, firm aggregates.
+// Prices are a broadcast join: every portfolio process reads all trades (conflated to the last price
+// per symbol per batch) into each of its partitions' price tables; fills are partitioned by user.
+import { randomUUID } from 'node:crypto';
+import type { Bus, BusRecord, Consumer } from '../bus/port.ts';
+import type { Config } from '../config.ts';
+import { parseDuration } from '../config.ts';
+import { decodeFill, decodeTrade, encodePortfolioValue, encodePosition } from '../domain/codec.ts';
+import { TOPICS } from '../domain/topics.ts';
+import type { Universe } from '../domain/universe.ts';
+import { validateFill } from '../domain/validate.ts';
+import { RecentIds } from '../engine/dedup.ts';
+import type { PartitionTask, ProcessorSpec, TaskContext } from '../engine/processor.ts';
+import { decodeSections, encodeSections, fromJsonBytes, jsonBytes } from '../engine/snapshot.ts';
+import { type PortfolioOutput, PortfolioState, type PortfolioStateOptions } from '../portfolio/portfolios.ts';
+import { FIRM_TOPIC } from './sinks.ts';
+
+/** Fill ids remembered for duplicate detection per partition (a bounded window of recent fills). */
+const FILL_ID_WINDOW = 200_000;
+
+const te = new TextEncoder();
+
+/** Last trade prices, broadcast to every portfolio partition task of this process. */
+export class PriceFeed {
+  private readonly bus: Bus;
+  private readonly universe: Universe;
+  private readonly tasks = new Set<PortfolioTask>();
+  private readonly last: Float64Array;
+  private readonly lastTime: Float64Array;
+  private readonly mark: Uint8Array;
+  private consumer: Consumer | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(bus: Bus, universe: Universe) {
+    this.bus = bus;
+    this.universe = universe;
+    this.last = new Float64Array(universe.size).fill(Number.NaN);
+    this.lastTime = new Float64Array(universe.size).fill(Number.NEGATIVE_INFINITY);
+    this.mark = new Uint8Array(universe.size);
+  }
+
+  register(t: PortfolioTask): void {
+    this.tasks.add(t);
+    // A new partition task starts with every price this process already knows.
+    for (let i = 0; i < this.last.length; i++) {
+      const p = this.last[i] as number;
+      if (!Number.isNaN(p)) t.state.onPrice(i, p, this.lastTime[i] as number);
+    }
+  }
+
+  unregister(t: PortfolioTask): void {
+    this.tasks.delete(t);
+  }
+
+  start(): void {
+    // Its own group per process, from the start of the retained log: every process sees every symbol.
+    this.consumer = this.bus.consumer({
+      group: `portfolio-prices-${randomUUID()}`,
+      topics: [TOPICS.trades],
+      reset: 'earliest',
+      maxBatch: 20_000,
+    });
+    const c = this.consumer;
+    this.loop = (async () => {
+      for await (const batch of c.batches()) this.apply(batch.records);
+    })().catch(() => {
+      // prices are best effort: valuation falls back to cost until the next price arrives
+    });
+  }
+
+  private apply(records: readonly BusRecord[]): void {
+    const touched: number[] = [];
+    const mark = this.mark;
+    for (const r of records) {
+      const d = decodeTrade(r.value);
+      if (!d.ok) continue;
+      const t = d.value;
+      const i = this.universe.index(t.symbol);
+      if (i < 0 || !(t.price > 0) || t.time < (this.lastTime[i] as number)) continue;
+      if (mark[i] === 0) {
+        mark[i] = 1;
+        touched.push(i);
+      }
+      this.last[i] = t.price;
+      this.lastTime[i] = t.time;
+    }
+    for (const i of touched) mark[i] = 0;
+    for (const task of this.tasks) {
+      for (const i of touched) task.state.onPrice(i, this.last[i] as number, this.lastTime[i] as number);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.close();
+    await this.loop;
+  }
+}
+
+export interface PortfolioProcessorOptions {
+  bus: Bus;
+  universe: Universe;
+  config: Config;
+  prices: PriceFeed;
+}
+
+export class PortfolioTask implements PartitionTask {
+  readonly state: PortfolioState;
+  private readonly opts: PortfolioProcessorOptions;
+  private readonly seen: RecentIds<string>;
+  private readonly out: PortfolioOutput = { positions: [], values: [], firm: [] };
+
+  constructor(
+    opts: PortfolioProcessorOptions,
+    stateOptions: PortfolioStateOptions,
+    watchUsers: number,
+    restored?: Uint8Array,
+  ) {
+    this.opts = opts;
+    if (restored === undefined) {
+      this.state = new PortfolioState(stateOptions);
+      this.seen = new RecentIds(FILL_ID_WINDOW);
+    } else {
+      const s = decodeSections(restored);
+      const st = s.get('state');
+      if (st === undefined) throw new RangeError('portfolio checkpoint lacks its state section');
+      this.state = PortfolioState.restore(st, stateOptions);
+      const seen = s.get('seen');
+      this.seen = RecentIds.from(
+        seen === undefined ? [] : fromJsonBytes<[string, number][]>(seen),
+        FILL_ID_WINDOW,
+      );
+    }
+    // Value history is sampled for watched users (the first N ids by default; the live hub adds more).
+    for (let u = 0; u < watchUsers; u++) this.state.valuation.watch(u);
+    opts.prices.register(this);
+  }
+
+  process(records: readonly BusRecord[], ctx: TaskContext): void {
+    for (const r of records) {
+      const d = decodeFill(r.value);
+      if (!d.ok) {
+        ctx.deadletter(r, d.reason, d.detail);
+        continue;
+      }
+      const v = validateFill(d.value, this.opts.universe);
+      if (!v.ok) {
+        ctx.deadletter(r, v.reason, v.detail);
+        continue;
+      }
+      const f = v.value;
+      if (this.seen.has(f.fillId)) {
+        ctx.deadletter(r, 'duplicate', `fill ${f.fillId} was already applied`);
+        continue;
+      }
+      this.seen.add(f.fillId, f.time);
+      this.state.onFill(f);
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.state.drain(this.out);
+    const { positions, values, firm } = this.out;
+    const records = [
+      ...positions.map((p) => ({ key: String(p.user), value: encodePosition(p) })),
+      ...values.map((v) => ({ key: String(v.user), value: encodePortfolioValue(v) })),
+    ];
+    if (records.length > 0) await this.opts.bus.send(TOPICS.portfolioUpdates, records);
+    if (firm.length > 0) {
+      await this.opts.bus.send(
+        FIRM_TOPIC,
+        firm.map((row) => ({ key: row.day, value: te.encode(JSON.stringify(row)) })),
+      );
+    }
+    positions.length = 0;
+    values.length = 0;
+    firm.length = 0;
+  }
+
+  snapshot(): Uint8Array {
+    return encodeSections({ state: this.state.snapshot(), seen: jsonBytes(this.seen.entries()) });
+  }
+
+  close(): void {
+    this.opts.prices.unregister(this);
+  }
+}
+
+export const portfolioProcessor = (opts: PortfolioProcessorOptions): ProcessorSpec => {
+  const stateOptions: PortfolioStateOptions = {
+    universe: opts.universe,
+    bucketMs: parseDuration(opts.config.portfolio.firmBucket),
+    historyIntervalMs: parseDuration(opts.config.portfolio.historyEvery),
+    allowedLatenessMs: opts.config.engine.allowedLatenessMs,
+  };
+  return {
+    name: 'portfolio',
+    topic: TOPICS.fills,
+    stateful: true,
+    createTask: (_partition, restored) =>
+      new PortfolioTask(opts, stateOptions, opts.config.portfolio.watchUsers, restored),
+  };
+};

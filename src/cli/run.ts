@@ -1,0 +1,259 @@
+// `tickstream run` / `tickstream replay`: assemble the pipeline from configuration, feed it from the
+// simulator or a tape, serve health and metrics, and shut down cleanly (flush + checkpoint) on a signal.
+import { basename } from 'node:path';
+import { openBus, openStore } from '../app/adapters.ts';
+import { Ingest } from '../app/ingest.ts';
+import { MarketFlow, splitEvents } from '../app/market-flow.ts';
+import { Pipeline, ROLES, type Role } from '../app/pipeline.ts';
+import { TickstreamError } from '../domain/errors.ts';
+import { TOPICS } from '../domain/topics.ts';
+import { Universe } from '../domain/universe.ts';
+import { EngineMetrics } from '../engine/metrics.ts';
+import { HttpServer } from '../server/http.ts';
+import { drive } from '../sources/drive.ts';
+import { replayFile } from '../sources/replay.ts';
+import { DETERMINISTIC_START_MS } from '../sources/simulator.ts';
+import { configFrom, intArg, parse, rateArg } from './args.ts';
+import { Progress } from './progress.ts';
+
+const HELP = `Usage: tickstream run [options]
+       tickstream replay FILE [options]
+
+Runs the pipeline. Embedded by default (in-process bus, SQLite in --data-dir); set bus.kind=kafka and
+store.kind=cassandra in the config (or TICKSTREAM_BUS__KIND / TICKSTREAM_STORE__KIND) for production.
+
+Options:
+  --config FILE          JSON configuration file (env TICKSTREAM_CONFIG)
+  --data-dir DIR         where the embedded store keeps its files (default ./data)
+  --role LIST            roles this process runs, comma-separated: ingest, analytics, portfolio, sinks,
+                         serve (default: all of them)
+  --source sim|none      where trades come from when no tape is given (default sim)
+  --rate N|max           simulated trades/s (default from config: 2000)
+  --fill-rate N          simulated users' fills/s (default from config: 200; 0 disables order flow)
+  --users N              simulated users (default from config: 10000; up to 10,000,000)
+  --seed N               simulator seed
+  --start ISO|fixed      event time of the first simulated trade (default now; 'fixed' = a fixed date,
+                         for runs that must repeat exactly)
+  --limit N              stop the simulator after N trades
+  --tape FILE            replay this tape instead of simulating (replay FILE is the same)
+  --speed 1|N|max        replay speed: 1 = real time, N = N× faster, max = flat out (default max)
+  --date YYYY-MM-DD      trading day for tapes whose times are TAQ HHMMSSmmm
+  --duration SECONDS     stop after this long
+  --exit-when-done       when the source ends, close all windows, write final results and exit
+                         (default for replay)
+  --port N               HTTP port for /health, /metrics and /api (default 8080; 0 = any free port)
+  -h, --help             this help
+`;
+
+export async function runCommand(argv: string[], mode: 'run' | 'replay'): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    role: { type: 'string' },
+    source: { type: 'string' },
+    rate: { type: 'string' },
+    'fill-rate': { type: 'string' },
+    users: { type: 'string' },
+    seed: { type: 'string' },
+    start: { type: 'string' },
+    limit: { type: 'string' },
+    tape: { type: 'string' },
+    speed: { type: 'string' },
+    date: { type: 'string' },
+    duration: { type: 'string' },
+    'exit-when-done': { type: 'boolean' },
+    port: { type: 'string' },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const tape = mode === 'replay' ? positionals[0] : values.tape;
+  if (mode === 'replay' && tape === undefined)
+    throw new TickstreamError('BAD_REQUEST', 'replay needs a FILE');
+  if (positionals.length > (mode === 'replay' ? 1 : 0)) {
+    throw new TickstreamError('BAD_REQUEST', `unexpected argument '${positionals.at(-1)}'`);
+  }
+  const overrides: Record<string, unknown> = {};
+  const port = intArg('port', values.port);
+  if (port !== undefined) overrides.server = { port };
+  const rate = rateArg('rate', values.rate);
+  const seed = intArg('seed', values.seed);
+  overrides.simulator = { ...(rate !== undefined ? { rate } : {}), ...(seed !== undefined ? { seed } : {}) };
+  const users = intArg('users', values.users, 1);
+  const fillRate = intArg('fill-rate', values['fill-rate']);
+  overrides.orderflow = {
+    ...(users !== undefined ? { users } : {}),
+    ...(fillRate !== undefined ? { rate: fillRate } : {}),
+  };
+  const config = configFrom(values, overrides);
+
+  const roles = new Set<Role | 'ingest' | 'serve'>();
+  for (const r of (values.role ?? 'all').split(',')) {
+    if (r === 'all') for (const x of [...ROLES, 'ingest', 'serve'] as const) roles.add(x);
+    else if ((ROLES as readonly string[]).includes(r) || r === 'ingest' || r === 'serve')
+      roles.add(r as Role);
+    else
+      throw new TickstreamError(
+        'BAD_REQUEST',
+        `--role: unknown role '${r}' (ingest, analytics, portfolio, sinks, serve)`,
+      );
+  }
+  const source = values.source ?? 'sim';
+  if (source !== 'sim' && source !== 'none')
+    throw new TickstreamError('BAD_REQUEST', `--source must be sim or none`);
+  const limit = intArg('limit', values.limit, 1);
+  const durationS = values.duration === undefined ? undefined : Number(values.duration);
+  if (durationS !== undefined && !(durationS > 0))
+    throw new TickstreamError('BAD_REQUEST', '--duration must be > 0');
+  const exitWhenDone = values['exit-when-done'] ?? mode === 'replay';
+  const speed = values.speed ?? 'max';
+  if (speed !== 'max' && !(Number(speed) > 0))
+    throw new TickstreamError('BAD_REQUEST', `--speed must be a positive number or max`);
+  let startTime = Date.now();
+  if (values.start === 'fixed') startTime = DETERMINISTIC_START_MS;
+  else if (values.start !== undefined) {
+    startTime = Date.parse(values.start);
+    if (!Number.isFinite(startTime))
+      throw new TickstreamError('BAD_REQUEST', `--start: not a time: ${values.start}`);
+  }
+
+  const log = (m: string): void => console.error(`[${new Date().toISOString()}] ${m}`);
+  const universe = Universe.default();
+  const metrics = new EngineMetrics();
+  const bus = await openBus(config);
+  const store = await openStore(config);
+  const processorRoles = ROLES.filter((r) => roles.has(r));
+  const pipeline = new Pipeline({ config, bus, store, universe, metrics, log }, processorRoles).start();
+  const started = Date.now();
+
+  let http: HttpServer | undefined;
+  if (roles.has('serve')) {
+    http = new HttpServer({
+      host: config.server.host,
+      port: config.server.port,
+      store,
+      universe,
+      registry: metrics.registry,
+      health: {
+        health: async () => {
+          const err = pipeline.error;
+          const lag = await Promise.all(
+            pipeline.runtimes.map(async (r) => [r.spec.name, await r.lag()] as const),
+          );
+          return {
+            status: err === undefined ? 'ok' : 'degraded',
+            detail: {
+              uptimeS: Math.round((Date.now() - started) / 1000),
+              roles: [...roles],
+              bus: config.bus.kind,
+              store: config.store.kind,
+              lag: Object.fromEntries(lag),
+              ...(err !== undefined ? { error: err instanceof Error ? err.message : String(err) } : {}),
+            },
+          };
+        },
+      },
+    });
+    const addr = await http.listen();
+    log(`serving http://${addr.host}:${addr.port}/health, /metrics, /api`);
+  }
+
+  const abort = new AbortController();
+  const onSignal = (sig: string) => () => {
+    log(`${sig}: flushing, checkpointing and stopping`);
+    abort.abort();
+  };
+  process.once('SIGINT', onSignal('SIGINT'));
+  process.once('SIGTERM', onSignal('SIGTERM'));
+  if (durationS !== undefined) setTimeout(() => abort.abort(), durationS * 1000).unref();
+
+  const status = setInterval(() => {
+    const i = metrics.recordsIn.sum({ processor: 'analytics' });
+    const d = metrics.recordsDeadlettered.sum({ processor: 'analytics' });
+    const f = metrics.recordsIn.sum({ processor: 'portfolio' });
+    log(
+      `trades produced ${metrics.recordsProduced.sum({ topic: TOPICS.trades })}, analysed ${i - d}, deadlettered ${d}; fills applied ${f}; checkpoints ${metrics.checkpoints.sum()}`,
+    );
+  }, 5000);
+  status.unref();
+
+  const ingest = new Ingest(bus, metrics);
+  let feeding: Promise<void> = Promise.resolve();
+  if (roles.has('ingest')) {
+    if (tape !== undefined) {
+      const progress = new Progress(`replay ${basename(tape)}`);
+      feeding = (async () => {
+        for await (const chunk of replayFile(tape, {
+          speed: speed === 'max' ? ('max' as const) : Number(speed),
+          ...(values.date !== undefined ? { date: values.date } : {}),
+          signal: abort.signal,
+        })) {
+          await ingest.trades(chunk.trades);
+          await ingest.rejects(`file:${basename(tape)}`, chunk.rejects);
+          progress.update(chunk.bytesRead, chunk.totalBytes);
+        }
+        progress.done();
+      })();
+    } else if (source === 'sim') {
+      const flow = new MarketFlow({
+        universe,
+        seed: config.simulator.seed,
+        startTime,
+        tradeRate: config.simulator.rate === 'max' ? 1000 : config.simulator.rate,
+        fillRate: config.orderflow.rate === 'max' ? 200 : config.orderflow.rate,
+        users: config.orderflow.users,
+      });
+      log(
+        `simulating ${universe.size} symbols at ${config.simulator.rate} trades/s, ${config.orderflow.users} users at ${config.orderflow.rate} fills/s`,
+      );
+      feeding = (async () => {
+        for await (const events of drive(flow, {
+          rate: config.simulator.rate === 'max' ? 'max' : 1,
+          startTime,
+          batchSize: 1000,
+          signal: abort.signal,
+          ...(limit !== undefined ? { limit } : {}),
+        })) {
+          const { trades, fills } = splitEvents(events);
+          await ingest.trades(trades);
+          await ingest.fills(fills);
+        }
+      })();
+    }
+  }
+
+  let code = 0;
+  try {
+    await feeding;
+    if (exitWhenDone && !abort.signal.aborted) {
+      log('source finished: draining, closing windows, writing final results');
+      await pipeline.finish();
+      log(
+        `done: ${metrics.recordsIn.sum({ processor: 'analytics' })} trades in, ${metrics.recordsDeadlettered.sum({ processor: 'analytics' })} deadlettered, ${metrics.recordsIn.sum({ processor: 'portfolio' })} fills`,
+      );
+    } else {
+      await new Promise<void>((resolve) => {
+        if (abort.signal.aborted) resolve();
+        abort.signal.addEventListener('abort', () => resolve(), { once: true });
+        const check = setInterval(() => {
+          if (pipeline.error !== undefined) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 500);
+        check.unref();
+      });
+    }
+    if (pipeline.error !== undefined) {
+      log(`a processor failed: ${String(pipeline.error)}`);
+      code = 1;
+    }
+  } finally {
+    clearInterval(status);
+    abort.abort();
+    await pipeline.stop();
+    await http?.close();
+    await bus.close();
+    await store.close();
+  }
+  return code;
+}
