@@ -21,6 +21,7 @@ import {
   checkTime,
   checkToken,
   checkUser,
+  MAX_LONG,
   MAX_SYMBOL_LEN,
   type Rejection,
   reject,
@@ -112,7 +113,7 @@ export const checkCandle = (c: Candle): Rejection | undefined => {
     checkPositive('close', c.close) ??
     checkNonNegative('volume', c.volume) ??
     checkNonNegative('vwap', c.vwap) ??
-    checkInt('trades', c.trades, 0, Number.MAX_SAFE_INTEGER);
+    checkInt('trades', c.trades, 0, MAX_LONG);
   if (r !== undefined) return r;
   // High and low are the max and min of the same prices as open and close: exact, no tolerance needed.
   if (!(c.low <= c.open && c.low <= c.close && c.high >= c.open && c.high >= c.close)) {
@@ -161,7 +162,7 @@ export const checkDeadletter = (d: Deadletter, maxPayload: number): Rejection | 
   notObject('deadletter', d) ??
   checkToken('sourceTopic', d.sourceTopic, MAX_TOPIC_LEN) ??
   checkInt('partition', d.partition, -1, 2 ** 31 - 1) ??
-  checkInt('offset', d.offset, -1, Number.MAX_SAFE_INTEGER) ??
+  checkInt('offset', d.offset, -1, MAX_LONG) ??
   (DEADLETTER_REASONS.has(d.reason)
     ? undefined
     : reject('invalid_field', `unknown reason ${show(d.reason)}`)) ??

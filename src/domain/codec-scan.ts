@@ -9,6 +9,7 @@
 // that passes is handed to avsc, so avsc's allocations are bounded by the (already capped) byte count.
 import { isUtf8 } from 'node:buffer';
 import type { Type } from 'avsc';
+import { MAX_LONG } from './validate.ts';
 
 export interface ScanState {
   /** Exclusive end of the body in the buffer. */
@@ -34,19 +35,27 @@ const INT_MAX = 2 ** 31 - 1;
 
 /** Reads a zigzag varint into st.n; at most maxBytes bytes (5 for int, 10 for long). */
 const readVarint = (buf: Uint8Array, pos: number, st: ScanState, maxBytes: number, what: string): number => {
-  let n = 0;
+  // The low 28 bits as an int, the rest as a float: exact for every value a safe long can encode.
+  let lo = 0;
+  let hi = 0;
   let mul = 1;
   for (let i = 0; ; i++) {
     if (i === maxBytes) return fail(st, `${what}: varint longer than ${maxBytes} bytes at ${pos}`);
     if (pos >= st.end) return fail(st, `${what}: truncated varint`);
     const b = buf[pos++]!;
-    n += (b & 0x7f) * mul;
+    if (i < 4) lo |= (b & 0x7f) << (7 * i);
+    else {
+      hi += (b & 0x7f) * mul;
+      mul *= 128;
+    }
     if ((b & 0x80) === 0) break;
-    mul *= 128;
   }
-  // Above 2^53 the float sum is no longer exact, and avsc refuses such longs anyway.
-  if (n > Number.MAX_SAFE_INTEGER) return fail(st, `${what}: value beyond 2^53`);
-  st.n = n % 2 === 1 ? -(n + 1) / 2 : n / 2;
+  // Zigzag: even n → n/2, odd n → -(n+1)/2; with n = hi·2^28 + lo the magnitude is hi·2^27 + ⌈lo/2⌉.
+  if (hi > 2 ** 26) return fail(st, `${what}: value beyond 2^53`);
+  const mag = hi * 2 ** 27 + (lo >>> 1) + (lo & 1);
+  // avsc refuses longs beyond ±(2^53 - 2) (precision loss); so do we, with a clearer message.
+  if (mag > MAX_LONG) return fail(st, `${what}: value beyond 2^53 - 2`);
+  st.n = (lo & 1) === 1 ? -mag : mag;
   return pos;
 };
 
@@ -104,15 +113,18 @@ const minSize = (t: Type): number => {
 /** Array and map blocks: count (negative: followed by a byte size), items; a zero count ends the list. */
 const scanBlocks = (item: Scanner, itemMin: number, what: string): Scanner => {
   const per = Math.max(1, itemMin);
+  // Labels built once: a template literal in the loop would build a string per decoded record.
+  const countLabel = `${what} block count`;
+  const sizeLabel = `${what} block size`;
   return (buf, pos, st) => {
     for (;;) {
-      pos = readLong(buf, pos, st, `${what} block count`);
+      pos = readLong(buf, pos, st, countLabel);
       if (pos < 0) return pos;
       let count = st.n;
       if (count === 0) return pos;
       if (count < 0) {
         count = -count;
-        pos = readLong(buf, pos, st, `${what} block size`);
+        pos = readLong(buf, pos, st, sizeLabel);
         if (pos < 0) return pos;
         if (st.n < 0 || st.n > st.end - pos) return fail(st, `${what}: block size ${st.n} does not fit`);
       }
@@ -199,8 +211,9 @@ export const compileScanner = (t: Type, path = '', depth = 0): Scanner => {
     case 'map': {
       const values = x.valuesType as Type;
       const value = compileScanner(values, `${what}{}`, depth + 1);
+      const keyLabel = `${what} key`;
       const entry: Scanner = (buf, pos, st) => {
-        const p = scanBlob(buf, pos, st, `${what} key`, true);
+        const p = scanBlob(buf, pos, st, keyLabel, true);
         return p < 0 ? p : value(buf, p, st);
       };
       return scanBlocks(entry, 1 + minSize(values), what);

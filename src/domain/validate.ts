@@ -23,6 +23,8 @@ export const MAX_CONDITIONS = 16;
 export const MAX_CONDITION_LEN = 8;
 export const MAX_FILL_ID_LEN = 64;
 export const MAX_USER = 2 ** 31 - 1;
+/** Largest integer an Avro long round-trips through avsc (it refuses ±(2^53 - 1) as a potential precision loss). */
+export const MAX_LONG = 2 ** 53 - 2;
 /** 1990-01-01T00:00:00Z: older event times are corrupt or in seconds instead of milliseconds. */
 export const MIN_TIME_MS = Date.UTC(1990, 0, 1);
 /** 2100-01-01T00:00:00Z: later event times are corrupt or in microseconds instead of milliseconds. */
@@ -124,7 +126,7 @@ export const checkTrade = (t: Trade): Rejection | undefined => {
     checkPositive('size', t.size) ??
     checkTime('time', t.time) ??
     checkConditions(t.conditions) ??
-    checkInt('seq', t.seq, 0, Number.MAX_SAFE_INTEGER)
+    checkInt('seq', t.seq, 0, MAX_LONG)
   );
 };
 

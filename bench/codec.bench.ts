@@ -1,0 +1,105 @@
+// Trades through the bus codec (Avro, Confluent framing, bounds pre-scan and checks on decode) next to
+// JSON.stringify / JSON.parse of the same records in the same run, plus bytes per record.
+// `codec-avsc-raw-decode` is avsc alone on the same bodies (no pre-scan, no checks, no plain-object copy):
+// the difference to codec-avro-decode is what the hostile-input guards cost.
+
+import { decodeTrade, encodeTrade } from '../src/domain/codec.ts';
+import { latest } from '../src/domain/codec-schemas.ts';
+import { parseJsonLine, tradeFromJson } from '../src/domain/json.ts';
+import type { EventTimeMs, Price, Quantity, Trade } from '../src/domain/types.ts';
+import { rate, report } from './lib.ts';
+
+const N = 10_000;
+const SYMBOLS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL', 'META', 'BRK.B', 'JPM', 'XOM', 'UNH'];
+const CONDITIONS: string[][] = [[], ['1'], ['1', '12'], ['@', 'F', 'T']];
+
+// Deterministic LCG so every run measures the same records.
+let seed = 12345;
+const rnd = (): number => {
+  seed = (seed * 1103515245 + 12345) % 2 ** 31;
+  return seed / 2 ** 31;
+};
+
+const trades: Trade[] = Array.from({ length: N }, (_, i) => ({
+  symbol: SYMBOLS[i % SYMBOLS.length]!,
+  price: (Math.round((50 + rnd() * 450) * 100) / 100) as Price,
+  size: (1 + Math.floor(rnd() * 500)) as Quantity,
+  time: (1_700_000_000_000 + i * 7) as EventTimeMs,
+  conditions: CONDITIONS[i % CONDITIONS.length]!,
+  seq: i,
+}));
+
+const encoded = trades.map(encodeTrade);
+const texts = trades.map((t) => JSON.stringify(t));
+for (let i = 0; i < N; i++) {
+  const v = decodeTrade(encoded[i]!);
+  if (!v.ok) throw new Error(`bench input does not decode: ${v.detail}`);
+}
+
+let sink = 0; // keeps results alive so the work is not optimized away
+
+report(
+  'codec-avro-encode',
+  Math.round(
+    rate(() => {
+      for (let i = 0; i < N; i++) sink += encodeTrade(trades[i]!).length;
+    }, N),
+  ),
+  'records/s',
+);
+report(
+  'codec-avro-decode',
+  Math.round(
+    rate(() => {
+      for (let i = 0; i < N; i++) if (decodeTrade(encoded[i]!).ok) sink++;
+    }, N),
+  ),
+  'records/s',
+);
+const rawType = latest('Trade').type;
+const bodies = encoded.map((b) => Buffer.from(b.buffer, b.byteOffset, b.length));
+report(
+  'codec-avsc-raw-decode',
+  Math.round(
+    rate(() => {
+      for (let i = 0; i < N; i++) if (rawType.decode(bodies[i]!, 5).offset > 0) sink++;
+    }, N),
+  ),
+  'records/s',
+);
+report(
+  'codec-json-stringify',
+  Math.round(
+    rate(() => {
+      for (let i = 0; i < N; i++) sink += JSON.stringify(trades[i]).length;
+    }, N),
+  ),
+  'records/s',
+);
+report(
+  'codec-json-parse',
+  Math.round(
+    rate(() => {
+      for (let i = 0; i < N; i++) if (JSON.parse(texts[i]!) !== null) sink++;
+    }, N),
+  ),
+  'records/s',
+);
+report(
+  'codec-json-parse-validated',
+  Math.round(
+    rate(() => {
+      for (let i = 0; i < N; i++) {
+        const p = parseJsonLine(texts[i]!);
+        if (p.ok && tradeFromJson(p.value).ok) sink++;
+      }
+    }, N),
+  ),
+  'records/s',
+);
+
+const avroBytes = encoded.reduce((s, b) => s + b.length, 0) / N;
+const jsonBytes = texts.reduce((s, t) => s + Buffer.byteLength(t), 0) / N;
+report('codec-avro-bytes', avroBytes, 'bytes/record');
+report('codec-json-bytes', jsonBytes, 'bytes/record');
+if (sink === 0) console.log('unreachable');
