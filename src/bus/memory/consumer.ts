@@ -10,7 +10,7 @@
 //   5. if there is nothing, sleep until a send, a rebalance, a release or close wakes it.
 
 import { TickstreamError } from '../../domain/errors.ts';
-import type { BusRecord, ConsumeOptions, Consumer, RecordBatch, TopicPartition } from '../port.ts';
+import type { ConsumeOptions, Consumer, RecordBatch, TopicPartition } from '../port.ts';
 import type { ConsumerGroup, GroupMember } from './group.ts';
 import type { PartitionLog } from './partition-log.ts';
 import type { MemoryTopic, Sleeper } from './topic.ts';
@@ -239,8 +239,8 @@ export class MemoryConsumer implements Consumer, GroupMember, Sleeper {
       if (o.position < log.start || o.position > log.end)
         o.position = this.reset === 'latest' ? log.end : log.start;
       if (o.position < log.end) {
-        const records: BusRecord[] = [];
-        o.position = log.read(o.position, this.maxBatch, records);
+        const records = log.read(o.position, this.maxBatch);
+        o.position += records.length;
         this.cursor = (i + 1) % n;
         return { topic: o.tp.topic, partition: o.tp.partition, records };
       }

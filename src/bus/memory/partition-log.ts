@@ -49,9 +49,6 @@ class Chunk {
   }
 }
 
-/** Small values are copied byte by byte: cheaper than TypedArray.prototype.set's call overhead. */
-const SMALL_COPY = 64;
-
 export class PartitionLog {
   readonly topic: string;
   readonly partition: number;
@@ -85,18 +82,16 @@ export class PartitionLog {
   append(key: string, value: Uint8Array, timestamp: number): void {
     let chunk = this.chunks[this.chunks.length - 1];
     if (chunk === undefined || chunk.count === this.chunkSize) {
-      chunk = new Chunk(this.endOffset, this.chunkSize, Math.max(1024, this.chunkSize * 64));
+      // Size the arena like the previous chunk's (record sizes on a topic are steady), so it rarely
+      // grows and little of it is left unused; the first chunk starts small and doubles.
+      const hint = chunk === undefined ? this.chunkSize * 16 : chunk.used + (chunk.used >>> 4);
+      chunk = new Chunk(this.endOffset, this.chunkSize, Math.max(1024, hint));
       this.chunks.push(chunk);
     }
     const n = value.length;
     chunk.reserve(n);
     const at = chunk.used;
-    if (n <= SMALL_COPY) {
-      const dst = chunk.bytes;
-      for (let i = 0; i < n; i++) dst[at + i] = value[i]!;
-    } else {
-      chunk.bytes.set(value, at);
-    }
+    chunk.bytes.set(value, at);
     chunk.used = at + n;
     const i = chunk.count;
     chunk.keys[i] = key;
@@ -141,31 +136,38 @@ export class PartitionLog {
   }
 
   /**
-   * Appends up to `max` records starting at `from` (which must be in [start, end)) to `out`, all of
-   * this partition and contiguous. Returns the offset after the last one read.
+   * Up to `max` records starting at `from` (which must be in [start, end)), contiguous, in offset order.
+   * The caller's position moves to `from + result.length`.
    */
-  read(from: number, max: number, out: BusRecord[]): number {
+  read(from: number, max: number): BusRecord[] {
     const stop = Math.min(this.endOffset, from + max);
+    const out = new Array<BusRecord>(stop - from);
+    let n = 0;
     let offset = from;
     let ci = this.findChunk(from);
     while (offset < stop) {
       const chunk = this.chunks[ci]!;
       const last = Math.min(stop, chunk.base + chunk.count);
-      const { keys, timestamps, ends, bytes } = chunk;
+      const { keys, timestamps, ends } = chunk;
+      // The arena's own ArrayBuffer (byteOffset 0): a direct view is cheaper than subarray().
+      const buffer = chunk.bytes.buffer;
+      let from = offset === chunk.base ? 0 : ends[offset - chunk.base - 1]!;
       for (let i = offset - chunk.base, o = offset; o < last; i++, o++) {
-        out.push({
+        const to = ends[i]!;
+        out[n++] = {
           topic: this.topic,
           partition: this.partition,
           offset: o,
           key: keys[i]!,
-          value: bytes.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]!),
+          value: new Uint8Array(buffer, from, to - from),
           timestamp: timestamps[i]!,
-        });
+        };
+        from = to;
       }
       offset = last;
       ci++;
     }
-    return offset;
+    return out;
   }
 
   /** Index in `chunks` of the chunk holding `offset` (binary search over the live chunks). */
