@@ -84,7 +84,10 @@ export const toPositive = (h: number): number => h & 0x7fffffff;
 /** The partition Kafka's default partitioner picks for `key` on a topic with `partitions` partitions. */
 export const partitionFor = (key: string, partitions: number): number => {
   if (!(partitions >= 1 && Number.isInteger(partitions))) {
-    throw new TickstreamError('VALIDATION_FAILED', `partition count must be a positive integer, got ${partitions}`);
+    throw new TickstreamError(
+      'VALIDATION_FAILED',
+      `partition count must be a positive integer, got ${partitions}`,
+    );
   }
   return toPositive(murmur2(key)) % partitions;
 };
