@@ -110,6 +110,11 @@ export class MemoryConsumer implements Consumer, GroupMember, Sleeper {
     return this.owned.map((o) => ({ ...o.tp })).sort(byTopicPartition);
   }
 
+  /**
+   * Leaves the group: ends the iterator, runs onRevoke for what it owns, then frees it for the others.
+   * onRevoke runs right away, even if the caller is still processing the batch it pulled last, so a
+   * processor closes after (or from inside) its loop once that batch is done.
+   */
   close(): Promise<void> {
     if (this.closePromise === undefined) {
       this.closing = true;
