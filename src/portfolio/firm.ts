@@ -51,8 +51,12 @@ class Bucket {
     this.topVal = new Float64Array(k);
   }
 
+  /** Smallest value in a full top set; a user at or below it is not in the set (sums only grow) nor enters it. */
+  topMin = Number.NEGATIVE_INFINITY;
+
   /** Exact incremental top-k (see file comment). */
   offer(user: number, sum: number): void {
+    if (sum <= this.topMin) return;
     let min = 0;
     for (let i = 0; i < this.topN; i++) {
       if (this.topUser[i] === user) {
@@ -67,6 +71,13 @@ class Bucket {
     } else if (sum > this.topVal[min]!) {
       this.topUser[min] = user;
       this.topVal[min] = sum;
+    } else {
+      return;
+    }
+    if (this.topN === this.topUser.length) {
+      let m = this.topVal[0]!;
+      for (let i = 1; i < this.topN; i++) if (this.topVal[i]! < m) m = this.topVal[i]!;
+      this.topMin = m;
     }
   }
 }

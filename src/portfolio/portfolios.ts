@@ -90,11 +90,30 @@ export class PortfolioState {
 
   /** Applies a fill; returns the realized P&L it produced. Throws VALIDATION_FAILED (see fillProblem) before any change. */
   onFill(f: Fill): number {
-    const problem = fillProblem(f, this.universe);
-    if (problem !== undefined) {
-      throw new TickstreamError('VALIDATION_FAILED', `fill ${problem.reason}: ${problem.detail}`);
+    // Fast check of the common case; the detailed (slower) reason only on failure.
+    const sym = typeof f.symbol === 'string' ? this.universe.index(f.symbol) : -1;
+    if (
+      sym < 0 ||
+      typeof f.quantity !== 'number' ||
+      typeof f.price !== 'number' ||
+      !(f.quantity > 0 && f.quantity < Number.POSITIVE_INFINITY) ||
+      !(f.price > 0 && f.price < Number.POSITIVE_INFINITY) ||
+      !Number.isSafeInteger(f.time) ||
+      f.time < 0 ||
+      !Number.isInteger(f.user) ||
+      f.user < 0 ||
+      f.user >= MAX_USER ||
+      (f.side !== 'buy' && f.side !== 'sell') ||
+      typeof f.fillId !== 'string' ||
+      f.fillId.length === 0 ||
+      f.fillId.length > MAX_FILL_ID
+    ) {
+      const problem = fillProblem(f, this.universe);
+      throw new TickstreamError(
+        'VALIDATION_FAILED',
+        `fill ${problem?.reason ?? 'invalid_field'}: ${problem?.detail}`,
+      );
     }
-    const sym = this.universe.index(f.symbol);
     const signed = f.side === 'buy' ? f.quantity : -f.quantity;
     const realized = this.book.applySigned(f.user, sym, signed, f.price, f.time);
     const t = this.book.lastTransition;
