@@ -45,7 +45,9 @@ export interface ConsumeOptions {
    * Return a map "topic:partition" → offset to start from (a restored checkpoint); others start at
    * the committed offset.
    */
-  onAssign?: (partitions: TopicPartition[]) => Promise<Map<string, number> | undefined> | Map<string, number> | undefined;
+  onAssign?: (
+    partitions: TopicPartition[],
+  ) => Promise<Map<string, number> | undefined> | Map<string, number> | undefined;
   /** Called when partitions are taken away (rebalance or close), after the last batch of them was handed out. */
   onRevoke?: (partitions: TopicPartition[]) => Promise<void> | void;
 }
