@@ -69,7 +69,7 @@ export interface Store {
   alertsByUser(user: number, limit?: number): Promise<Alert[]>;
   /** A user's positions (open and closed-with-realized-P&L), by symbol. */
   positions(user: number): Promise<Position[]>;
-  /** Users holding a symbol (non-zero quantity). */
+  /** Users holding a symbol (non-zero quantity), ascending by user. */
   holders(symbol: string, limit?: number): Promise<{ user: number; quantity: number }[]>;
   /** A user's value history in [from, to), ascending. */
   portfolioHistory(user: number, range: TimeRange): Promise<PortfolioValue[]>;
@@ -77,7 +77,9 @@ export interface Store {
   lastFills(user: number, limit: number): Promise<Fill[]>;
   /** Firm statistics of one day, ascending by bucket. */
   firmStats(day: string): Promise<FirmStatRow[]>;
+  /** All rules, or those of one symbol; in no particular order. */
   alertRules(symbol?: string): Promise<AlertRule[]>;
+  /** The latest deadletters, newest first (by time). */
   deadletters(limit: number): Promise<Deadletter[]>;
 
   /** State and input offsets in one atomic write. */
