@@ -4,8 +4,9 @@
 // - Rows live in fixed-size pages of one Float64Array each, row-major [key, qty, avgCost, realized, time].
 //   A fill touches all five fields, so they share one or two cache lines; pages mean growth never copies
 //   (a doubling flat array would need 2× the memory at the moment it grows) and waste is at most a page.
-// - A separate open-addressing index (Int32Array of slot+1, 0 = empty, linear probing) maps the packed key
-//   user·2^16 + symbol to a slot. Slots are never deleted: a flat position keeps its realized P&L (the store
+// - A separate open-addressing index (Int32Array, linear probing) maps the packed key user·2^16 + symbol to a
+//   slot. An entry is slot+1 in the low 27 bits (0 = empty) and 4 bits of the key's hash above them, so a probe
+//   that hits another key is rejected without touching its row (one cache miss saved per collision). Slots are never deleted: a flat position keeps its realized P&L (the store
 //   keeps closed positions too), so the table needs no tombstones.
 // - Per-user index: heads[user] → first slot, next[slot] → following slot of the same user (slot+1 encoded).
 // - Changed slots: a two-level bitset (one bit per slot, one summary bit per 32 words), so draining costs
@@ -30,6 +31,11 @@ export const MAX_SYMBOLS = 1 << 16;
 const SYM_SPACE = MAX_SYMBOLS;
 const MAX_USER = 0x7fffffff;
 const MAX_LOAD = 0.75;
+const SLOT_BITS = 27;
+const SLOT_MASK = (1 << SLOT_BITS) - 1;
+/** Slots per book: the index entry keeps 27 bits for slot+1. */
+export const MAX_POSITIONS = SLOT_MASK - 1;
+const tagOf = (h: number): number => ((h >>> 28) & 15) << SLOT_BITS;
 /** A position whose remaining quantity is this small relative to the previous one is flat (float dust). */
 const FLAT_EPS = 1e-12;
 
@@ -359,26 +365,31 @@ export class PositionBook {
     const index = this.index;
     const mask = this.mask;
     const rows = this.rows;
-    let i = mix2(user, sym) & mask;
+    const h = mix2(user, sym);
+    const tag = tagOf(h);
+    let i = h & mask;
     for (;;) {
       const e = index[i]!;
       if (e === 0) return -i - 1;
-      const s = e - 1;
-      if (rows[s >>> PAGE_BITS]![(s & PAGE_MASK) * STRIDE] === key) return s;
+      if ((e & ~SLOT_MASK) === tag) {
+        const s = (e & SLOT_MASK) - 1;
+        if (rows[s >>> PAGE_BITS]![(s & PAGE_MASK) * STRIDE] === key) return s;
+      }
       i = (i + 1) & mask;
     }
   }
 
   private insert(user: number, sym: number, at: number): number {
     const s = this.count;
-    if (s >= MAX_USER) throw new TickstreamError('VALIDATION_FAILED', 'position book full');
+    if (s >= MAX_POSITIONS)
+      throw new TickstreamError('VALIDATION_FAILED', `position book full (${MAX_POSITIONS})`);
     if (s >>> PAGE_BITS === this.rows.length) this.addPage();
     // A fresh page is zeroed, so qty/avg/realized/time start at 0.
     this.rows[s >>> PAGE_BITS]![(s & PAGE_MASK) * STRIDE + KEY] = user * SYM_SPACE + sym;
     if (user >= this.heads.length) this.growHeads(user);
     this.nexts[s >>> PAGE_BITS]![s & PAGE_MASK] = this.heads[user]!;
     this.heads[user] = s + 1;
-    this.index[at] = s + 1;
+    this.index[at] = tagOf(mix2(user, sym)) | (s + 1);
     this.count = s + 1;
     if (this.count > this.growAt) this.rehash(this.index.length * 2);
     return s;
@@ -411,9 +422,10 @@ export class PositionBook {
     for (let s = 0; s < this.count; s++) {
       const key = this.field(s, KEY);
       const user = Math.floor(key / SYM_SPACE);
-      let i = mix2(user, key - user * SYM_SPACE) & mask;
+      const h = mix2(user, key - user * SYM_SPACE);
+      let i = h & mask;
       while (index[i] !== 0) i = (i + 1) & mask;
-      index[i] = s + 1;
+      index[i] = tagOf(h) | (s + 1);
     }
     this.index = index;
     this.mask = mask;
