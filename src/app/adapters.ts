@@ -7,7 +7,7 @@ import type { Bus } from '../bus/port.ts';
 import { type Config, parseDuration } from '../config.ts';
 import { TOPICS } from '../domain/topics.ts';
 import type { Store } from '../store/port.ts';
-import { SqliteStore } from '../store/sqlite/index.ts';
+import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 import { FIRM_TOPIC } from './sinks.ts';
 
 export async function openBus(config: Config): Promise<Bus> {

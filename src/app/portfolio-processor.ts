@@ -109,13 +109,17 @@ export class PortfolioTask implements PartitionTask {
   private readonly seen: RecentIds<string>;
   private readonly out: PortfolioOutput = { positions: [], values: [], firm: [] };
 
+  private readonly partition: number;
+
   constructor(
     opts: PortfolioProcessorOptions,
+    partition: number,
     stateOptions: PortfolioStateOptions,
     watchUsers: number,
     restored?: Uint8Array,
   ) {
     this.opts = opts;
+    this.partition = partition;
     if (restored === undefined) {
       this.state = new PortfolioState(stateOptions);
       this.seen = new RecentIds(FILL_ID_WINDOW);
@@ -168,7 +172,10 @@ export class PortfolioTask implements PartitionTask {
     if (firm.length > 0) {
       await this.opts.bus.send(
         FIRM_TOPIC,
-        firm.map((row) => ({ key: row.day, value: te.encode(JSON.stringify(row)) })),
+        firm.map((row) => ({
+          key: row.day,
+          value: te.encode(JSON.stringify({ ...row, shard: this.partition })),
+        })),
       );
     }
     positions.length = 0;
@@ -196,7 +203,7 @@ export const portfolioProcessor = (opts: PortfolioProcessorOptions): ProcessorSp
     name: 'portfolio',
     topic: TOPICS.fills,
     stateful: true,
-    createTask: (_partition, restored) =>
-      new PortfolioTask(opts, stateOptions, opts.config.portfolio.watchUsers, restored),
+    createTask: (partition, restored) =>
+      new PortfolioTask(opts, partition, stateOptions, opts.config.portfolio.watchUsers, restored),
   };
 };

@@ -166,7 +166,7 @@ export const storeSinks = ({ store, universe, tape }: SinkOptions): ProcessorSpe
       () =>
         new UpsertSink<FirmStatRow>(
           decodeFirm,
-          (r) => `${r.day}:${r.bucket}`,
+          (r) => `${r.day}:${r.bucket}:${r.shard ?? 0}`,
           (rows) => store.upsertFirmStats(rows),
         ),
     ),

@@ -20,6 +20,11 @@ export interface FirmStatRow {
   bucket: number;
   /** A JSON-serialisable document with the figures of that bucket. */
   stats: FirmStats;
+  /**
+   * The partition (of users) whose figures these are; several shards of one bucket add up. Absent in
+   * what `firmStats` returns, which merges the shards of each bucket.
+   */
+  shard?: number;
 }
 
 export interface FirmStats {
@@ -57,6 +62,7 @@ export interface Store {
   upsertPortfolioValues(values: readonly PortfolioValue[]): Promise<void>;
   upsertFirmStats(rows: readonly FirmStatRow[]): Promise<void>;
   upsertAlertRules(rules: readonly AlertRule[]): Promise<void>;
+  /** Keyed by (sourceTopic, partition, offset): a replayed record's deadletter replaces its earlier row. */
   insertDeadletters(rows: readonly Deadletter[]): Promise<void>;
 
   /** Candles of one symbol and interval with start in [from, to), ascending by start. */

@@ -436,6 +436,35 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         await store.upsertFirmStats([latest]);
         assert.deepEqual(await store.firmStats(day), [row(0, 1), latest, row(2, 20)]);
       });
+
+      it('shards of one bucket (one per partition of users) are merged when read', async () => {
+        const dayStart = Date.UTC(2300, 0, 1) + randomInt(0, 200_000) * DAY;
+        const day = dayOf(dayStart);
+        const shard = (n: number, user: number, buy: number) => ({
+          day,
+          bucket: dayStart,
+          shard: n,
+          stats: {
+            volumeBySymbol: { AAPL: { buy, sell: 1, notional: buy * 10 } },
+            topTraders: [{ user, notional: buy * 10 }],
+            sectorMix: { Tech: buy * 10 },
+            fills: buy,
+          },
+        });
+        await store.upsertFirmStats([shard(0, 1, 5), shard(1, 2, 7), shard(1, 2, 8)]);
+        assert.deepEqual(await store.firmStats(day), [
+          {
+            day,
+            bucket: dayStart,
+            stats: {
+              volumeBySymbol: { AAPL: { buy: 13, sell: 2, notional: 130 } },
+              topTraders: [{ user: 2, notional: 80 }],
+              sectorMix: { Tech: 130 },
+              fills: 13,
+            },
+          },
+        ]);
+      });
     });
 
     describe('alert rules', () => {
@@ -514,6 +543,25 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         assert.deepEqual(got, expected);
         assert.deepEqual(await store.deadletters(2), expected.slice(0, 2));
         assert.deepEqual(await store.deadletters(0), []);
+      });
+
+      it('a replayed record replaces its deadletter row (keyed by source, partition, offset)', async () => {
+        const topic = uniq('dl');
+        const t = Date.now() + 20 * DAY;
+        const row: Deadletter = {
+          sourceTopic: topic,
+          partition: 2,
+          offset: 7,
+          reason: 'late',
+          detail: 'first',
+          payload: new Uint8Array([1]),
+          time: procTime(t),
+        };
+        await store.insertDeadletters([row]);
+        await store.insertDeadletters([{ ...row, detail: 'again', time: procTime(t + 1) }]);
+        const got = (await store.deadletters(1000)).filter((d) => d.sourceTopic === topic);
+        assert.equal(got.length, 1);
+        assert.equal(got[0]?.detail, 'again');
       });
     });
 

@@ -65,8 +65,8 @@ CREATE TABLE IF NOT EXISTS fills_by_user (
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS firm_stats_by_day (
-  day TEXT NOT NULL, bucket INTEGER NOT NULL, stats TEXT NOT NULL,
-  PRIMARY KEY (day, bucket)
+  day TEXT NOT NULL, bucket INTEGER NOT NULL, shard INTEGER NOT NULL, stats TEXT NOT NULL,
+  PRIMARY KEY (day, bucket, shard)
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS alert_rules (
@@ -80,6 +80,8 @@ CREATE TABLE IF NOT EXISTS deadletters (
   id INTEGER PRIMARY KEY, time INTEGER NOT NULL, source_topic TEXT NOT NULL, src_partition INTEGER NOT NULL,
   src_offset INTEGER NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL, payload BLOB NOT NULL
 );
+-- Where a record came from identifies its deadletter row, so a replay rewrites it instead of adding one.
+CREATE UNIQUE INDEX IF NOT EXISTS deadletters_by_source ON deadletters (source_topic, src_partition, src_offset);
 CREATE INDEX IF NOT EXISTS deadletters_by_time ON deadletters (time);
 
 -- One row per (processor, partition): offsets and state change together in one statement.

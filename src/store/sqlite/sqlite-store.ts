@@ -19,6 +19,7 @@ import type {
   Position,
   Trade,
 } from '../../domain/types.ts';
+import { mergeFirmShards } from '../firm-merge.ts';
 import { type Checkpoint, dayOf, type FirmStatRow, type Store, type TimeRange } from '../port.ts';
 import { clampTime, DayCache, limitArg } from './bounds.ts';
 import {
@@ -196,7 +197,7 @@ export class SqliteStore implements Store {
 
   upsertFirmStats(rows: readonly FirmStatRow[]): Promise<void> {
     return this.batch('upsertFirmStats', rows, (s, r) => {
-      s.upsertFirmStats.run(r.day, r.bucket, JSON.stringify(r.stats));
+      s.upsertFirmStats.run(r.day, r.bucket, r.shard ?? 0, JSON.stringify(r.stats));
     });
   }
 
@@ -262,7 +263,7 @@ export class SqliteStore implements Store {
   }
 
   async firmStats(day: string): Promise<FirmStatRow[]> {
-    return this.guard('firmStats', (s) => s.firmStats.all(day).map(toFirmStatRow));
+    return this.guard('firmStats', (s) => mergeFirmShards(s.firmStats.all(day).map(toFirmStatRow)));
   }
 
   async alertRules(symbol?: string): Promise<AlertRule[]> {

@@ -69,9 +69,9 @@ const SQL = {
   lastFills: `SELECT user_id, time, fill_id, symbol, side, quantity, price FROM fills_by_user
     WHERE user_id = ? ORDER BY time DESC, fill_id LIMIT ?`,
 
-  upsertFirmStats: `INSERT INTO firm_stats_by_day (day, bucket, stats) VALUES (?, ?, ?)
-    ON CONFLICT (day, bucket) DO UPDATE SET stats = excluded.stats`,
-  firmStats: 'SELECT day, bucket, stats FROM firm_stats_by_day WHERE day = ? ORDER BY bucket',
+  upsertFirmStats: `INSERT INTO firm_stats_by_day (day, bucket, shard, stats) VALUES (?, ?, ?, ?)
+    ON CONFLICT (day, bucket, shard) DO UPDATE SET stats = excluded.stats`,
+  firmStats: 'SELECT day, bucket, stats FROM firm_stats_by_day WHERE day = ? ORDER BY bucket, shard',
 
   upsertAlertRule: `INSERT INTO alert_rules (id, user_id, symbol, kind, threshold) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET
@@ -81,7 +81,9 @@ const SQL = {
     'SELECT id, user_id, symbol, kind, threshold FROM alert_rules WHERE symbol = ? ORDER BY id',
 
   insertDeadletter: `INSERT INTO deadletters (time, source_topic, src_partition, src_offset, reason, detail, payload)
-    VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (source_topic, src_partition, src_offset) DO UPDATE SET
+      time = excluded.time, reason = excluded.reason, detail = excluded.detail, payload = excluded.payload`,
   deadletters: `SELECT time, source_topic, src_partition, src_offset, reason, detail, payload FROM deadletters
     ORDER BY time DESC, id DESC LIMIT ?`,
 
