@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'BUS_UNAVAILABLE'
   | 'BUS_TOPIC_UNKNOWN'
   | 'BUS_CLOSED'
+  /** A durable bus log file failed validation somewhere other than a torn tail: never silently dropped. */
+  | 'BUS_LOG_CORRUPT'
   | 'STORE_UNAVAILABLE'
   | 'STORE_QUERY_INVALID'
   | 'CHECKPOINT_CORRUPT'
