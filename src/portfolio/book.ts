@@ -120,7 +120,14 @@ export class PositionBook {
       throw invalid('quantity must be finite and non-zero');
     if (!(price > 0 && price < Number.POSITIVE_INFINITY)) throw invalid('price must be finite and > 0');
     if (!Number.isFinite(time)) throw invalid('time must be finite');
+    return this.applyUnchecked(user, sym, signed, price, time);
+  }
 
+  /**
+   * applySigned without the argument checks, for a caller that has validated the record already
+   * (PortfolioState.onFill). Wrong arguments corrupt the book: use applySigned anywhere else.
+   */
+  applyUnchecked(user: number, sym: number, signed: number, price: number, time: number): number {
     let s = this.find(user, sym);
     if (s < 0) s = this.insert(user, sym, -s - 1);
     const row = this.rows[s >>> PAGE_BITS]!;

@@ -135,6 +135,8 @@ export class FirmAggregator {
       b = this.buckets.get(start);
       if (b === undefined) {
         b = new Bucket(start, this.symbols.length, this.sectorNames.length, this.topK);
+        // Size the trader map like the previous bucket's, so a busy minute does not regrow it from scratch.
+        if (this.current !== undefined) b.users = new UserSums(this.current.users.size * 2);
         this.buckets.set(start, b);
       }
       this.current = b;

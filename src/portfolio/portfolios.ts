@@ -115,7 +115,7 @@ export class PortfolioState {
       );
     }
     const signed = f.side === 'buy' ? f.quantity : -f.quantity;
-    const realized = this.book.applySigned(f.user, sym, signed, f.price, f.time);
+    const realized = this.book.applyUnchecked(f.user, sym, signed, f.price, f.time); // validated above
     const t = this.book.lastTransition;
     if (t === 1) this.holders.opened(sym, this.book.lastSlot);
     else if (t === -1) this.holders.closed(sym);
