@@ -19,6 +19,8 @@ import type { MemoryTopic, Sleeper } from './topic.ts';
 export interface ConsumerHost {
   topic(name: string): MemoryTopic | undefined;
   partitionCount: (topic: string) => number | undefined;
+  /** Records a validated commit (the durable bus persists it before updating the group's offsets). */
+  commit(group: ConsumerGroup, topic: string, partition: number, offset: number): void;
   forget(consumer: MemoryConsumer): void;
 }
 
@@ -103,7 +105,7 @@ export class MemoryConsumer implements Consumer, GroupMember, Sleeper {
         `commit offset must be a non-negative integer, got ${offset}`,
       );
     }
-    this.group.committedFor(topic, t.partitions.length)[partition] = offset;
+    this.host.commit(this.group, topic, partition, offset);
   }
 
   assignment(): TopicPartition[] {

@@ -75,6 +75,11 @@ export class ConsumerGroup {
     for (const m of this.members) m.wake();
   }
 
+  /** Committed offsets by topic (partitions with none hold -1). */
+  committedTopics(): IterableIterator<[string, readonly number[]]> {
+    return this.committed.entries();
+  }
+
   committedFor(topic: string, partitions: number): number[] {
     let offsets = this.committed.get(topic);
     if (offsets === undefined) {

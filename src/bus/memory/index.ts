@@ -1,1 +1,2 @@
-export { MemoryBus, type MemoryBusOptions } from './memory-bus.ts';
+export { BusLogCorruptError } from './log-errors.ts';
+export { type DurableBusOptions, MemoryBus, type MemoryBusOptions } from './memory-bus.ts';

@@ -1,10 +1,18 @@
 // The embedded Bus: Kafka's semantics (topics, murmur2-keyed partitions, offsets, consumer groups with
 // range assignment and rebalances, commits, retention) in one process, with no broker. See consumer.ts
 // for how group members pull and rebalance, partition-log.ts for how records are stored.
+//
+// `new MemoryBus()` keeps everything in memory. `MemoryBus.open({ dir })` is the same bus made durable:
+// every send also appends one batch frame per partition to that partition's segment files, commits go
+// to an offsets log, topics to topics.json (bus-dir.ts). Reads are still served from memory; on open the
+// files are read back into memory, so a restart after kill -9 sees every acknowledged record and commit.
 
 import { TickstreamError } from '../../domain/errors.ts';
 import { partitionFor } from '../partitioner.ts';
 import type { Bus, ConsumeOptions, Consumer, ProduceRecord } from '../port.ts';
+import { FrameWriter } from './batch-frame.ts';
+import { BusDirectory } from './bus-dir.ts';
+import type { CommitEntry } from './commit-log.ts';
 import { type ConsumerHost, MemoryConsumer } from './consumer.ts';
 import { ConsumerGroup } from './group.ts';
 import type { RetentionLimits } from './partition-log.ts';
@@ -17,6 +25,23 @@ export interface MemoryBusOptions {
   retentionBytes?: number;
   /** Records per log chunk, the unit retention drops (default 4096). */
   chunkSize?: number;
+}
+
+/** Options of the durable bus (`MemoryBus.open`). Retention also decides which segment files are deleted. */
+export interface DurableBusOptions extends MemoryBusOptions {
+  /** Directory of the logs (created if missing; locked while open). */
+  dir: string;
+  /**
+   * 'none' (default): writes go to the OS page cache, as Kafka's do: a killed process loses nothing
+   * acknowledged, a power loss may lose the last seconds. 'always': fdatasync after every send and commit.
+   */
+  fsync?: 'none' | 'always';
+  /** Size at which a partition's active segment file rolls to a new one (default 64 MiB). */
+  segmentBytes?: number;
+  /** Commit-log entries appended before it is rewritten as a snapshot (default 100,000). */
+  commitCompactEvery?: number;
+  /** Warnings, e.g. a torn tail truncated on open (default console.warn). */
+  log?: (message: string) => void;
 }
 
 const positiveInt = (n: number, what: string): number => {
@@ -37,13 +62,79 @@ export class MemoryBus implements Bus {
   private closePromise: Promise<void> | undefined;
   /** Partition of each record of the send in progress (reused: no allocation per send). */
   private partitionScratch = new Int32Array(1024);
+  /** Durable mode only: the files, a reused frame encoder, and record indices grouped by partition. */
+  private disk: BusDirectory | undefined;
+  private frames: FrameWriter | undefined;
+  private orderScratch = new Int32Array(1024);
+  private countScratch = new Int32Array(64);
   private readonly host: ConsumerHost = {
     topic: (name) => this.topics.get(name),
     partitionCount: (name) => this.topics.get(name)?.partitions.length,
+    commit: (group, topic, partition, offset) => {
+      const offsets = group.committedFor(topic, this.topics.get(topic)!.partitions.length);
+      if (offsets[partition] === offset) return; // processors commit every flush, moved or not
+      this.disk?.commit(group.id, topic, partition, offset);
+      offsets[partition] = offset;
+    },
     forget: (c) => {
       this.consumers.delete(c);
     },
   };
+
+  /**
+   * The durable bus: opens (or creates) `options.dir`, reads every topic's segments back into memory
+   * (truncating a torn tail with a warning, refusing corruption with BusLogCorruptError) and the
+   * committed offsets of every group.
+   */
+  static async open(options: DurableBusOptions): Promise<MemoryBus> {
+    const bus = new MemoryBus(options);
+    if (options.fsync !== undefined && options.fsync !== 'none' && options.fsync !== 'always') {
+      throw new TickstreamError(
+        'VALIDATION_FAILED',
+        `fsync must be 'none' or 'always', got ${options.fsync}`,
+      );
+    }
+    const log = options.log ?? ((message: string) => console.warn(message));
+    const disk = BusDirectory.open({
+      dir: options.dir,
+      fsync: options.fsync === 'always',
+      segmentBytes: positiveInt(options.segmentBytes ?? 64 * 2 ** 20, 'segmentBytes'),
+      log,
+      ...(options.commitCompactEvery === undefined
+        ? {}
+        : { commitCompactEvery: positiveInt(options.commitCompactEvery, 'commitCompactEvery') }),
+    });
+    try {
+      const keys = new Map<string, string>(); // shared key strings while loading
+      for (const meta of disk.storedTopics()) {
+        const t = new MemoryTopic(meta.name, meta.partitions, bus.chunkSize, bus.retention);
+        const segments = disk.partitionLogs(meta.name, meta.partitions);
+        for (let p = 0; p < meta.partitions; p++) {
+          const partition = t.partitions[p]!;
+          segments[p]!.recover(partition, keys);
+          segments[p]!.dropBelow(partition.start);
+        }
+        bus.topics.set(meta.name, t);
+      }
+      disk.openCommits(
+        (e) => {
+          const n = bus.topics.get(e.topic)?.partitions.length;
+          if (n === undefined || e.partition >= n) {
+            log(`bus commit log: dropped a commit for unknown ${e.topic}:${e.partition} (group ${e.group})`);
+            return;
+          }
+          bus.group(e.group).committedFor(e.topic, n)[e.partition] = e.offset;
+        },
+        () => bus.committedEntries(),
+      );
+    } catch (e) {
+      disk.close();
+      throw e;
+    }
+    bus.disk = disk;
+    bus.frames = new FrameWriter();
+    return bus;
+  }
 
   constructor(options: MemoryBusOptions = {}) {
     this.retention = {
@@ -61,6 +152,8 @@ export class MemoryBus implements Bus {
     positiveInt(partitions, 'partition count');
     // An existing topic keeps its partition count, as Kafka's create-if-missing does.
     if (this.topics.has(topic)) return;
+    // Durable: on disk first, so a topic that exists in memory always exists after a restart too.
+    this.disk?.addTopic(topic, partitions);
     this.topics.set(topic, new MemoryTopic(topic, partitions, this.chunkSize, this.retention));
     // Members already subscribed to it get its partitions now (Kafka: metadata refresh → rebalance).
     for (const g of this.groups.values()) if (g.subscribes(topic)) g.rebalance(this.host.partitionCount);
@@ -97,11 +190,61 @@ export class MemoryBus implements Bus {
     }
     const now = Date.now();
     const logs = t.partitions;
+    if (this.disk !== undefined) {
+      try {
+        this.appendDurable(t, records, now);
+      } finally {
+        t.wakeSleepers(); // partitions written before a failure are readable
+      }
+      return;
+    }
     for (let i = 0; i < count; i++) {
       const r = records[i]!;
       logs[parts[i]!]!.append(r.key, r.value, r.timestamp ?? now);
     }
     t.wakeSleepers();
+  }
+
+  /**
+   * Groups the send's records by partition (a counting sort of their indices into reused arrays), then
+   * per partition: encodes one frame, writes it with one write, and only then appends to memory, so
+   * memory never holds a record the files do not.
+   */
+  private appendDurable(t: MemoryTopic, records: readonly ProduceRecord[], now: number): void {
+    const count = records.length;
+    const n = t.partitions.length;
+    const parts = this.partitionScratch;
+    if (this.countScratch.length < n + 1) this.countScratch = new Int32Array(n + 1);
+    if (this.orderScratch.length < count) this.orderScratch = new Int32Array(this.partitionScratch.length);
+    const starts = this.countScratch; // starts[p] .. starts[p + 1]: indices of partition p in `order`
+    const order = this.orderScratch;
+    starts.fill(0, 0, n + 1);
+    for (let i = 0; i < count; i++) starts[parts[i]! + 1]!++;
+    for (let p = 0; p < n; p++) starts[p + 1]! += starts[p]!;
+    for (let i = 0; i < count; i++) order[starts[parts[i]!]!++] = i;
+    // The fill loop advanced each start to the next partition's start: shift back by one partition.
+    for (let p = n; p > 0; p--) starts[p] = starts[p - 1]!;
+    starts[0] = 0;
+    const segments = this.disk!.partitionLogs(t.name, n);
+    const frames = this.frames!;
+    for (let p = 0; p < n; p++) {
+      const from = starts[p]!;
+      const to = starts[p + 1]!;
+      if (from === to) continue;
+      const log = t.partitions[p]!;
+      const base = log.end;
+      frames.begin(base);
+      for (let k = from; k < to; k++) {
+        const r = records[order[k]!]!;
+        frames.add(r.key, r.value, r.timestamp ?? now);
+      }
+      segments[p]!.append(frames.bytes, frames.finish(), base);
+      for (let k = from; k < to; k++) {
+        const r = records[order[k]!]!;
+        log.append(r.key, r.value, r.timestamp ?? now);
+      }
+      segments[p]!.dropBelow(log.start);
+    }
   }
 
   consumer(options: ConsumeOptions): Consumer {
@@ -119,11 +262,7 @@ export class MemoryBus implements Bus {
         `reset must be 'earliest' or 'latest', got ${options.reset}`,
       );
     }
-    let group = this.groups.get(options.group);
-    if (group === undefined) {
-      group = new ConsumerGroup(options.group);
-      this.groups.set(options.group, group);
-    }
+    const group = this.group(options.group);
     // Zero-padded sequence: member ids sort in join order, which the range assignment follows.
     const memberId = `${options.group}-${String(++this.memberSeq).padStart(10, '0')}`;
     const c = new MemoryConsumer(memberId, group, this.host, options);
@@ -146,13 +285,45 @@ export class MemoryBus implements Bus {
     return g === undefined ? new Array<number>(n).fill(-1) : [...g.committedFor(topic, n)];
   }
 
-  /** Closes every consumer (each revokes its partitions, so onRevoke runs), then refuses further use. */
+  /**
+   * Closes every consumer (each revokes its partitions, so onRevoke runs and may still commit), then
+   * flushes and closes the files, and refuses further use.
+   */
   close(): Promise<void> {
     if (this.closePromise === undefined) {
       this.closing = true;
-      this.closePromise = Promise.all([...this.consumers].map((c) => c.close())).then(() => undefined);
+      this.closePromise = Promise.allSettled([...this.consumers].map((c) => c.close())).then((results) => {
+        this.disk?.close();
+        for (const r of results) if (r.status === 'rejected') throw r.reason;
+      });
     }
     return this.closePromise;
+  }
+
+  /** Segment base offsets of a partition's files, oldest first (durable bus only; for tests and tools). */
+  segmentBases(topic: string, partition: number): readonly number[] {
+    const n = this.topic(topic).partitions.length;
+    return this.disk?.partitionLogs(topic, n)[partition]?.segments() ?? [];
+  }
+
+  private group(id: string): ConsumerGroup {
+    let group = this.groups.get(id);
+    if (group === undefined) {
+      group = new ConsumerGroup(id);
+      this.groups.set(id, group);
+    }
+    return group;
+  }
+
+  private *committedEntries(): Iterable<CommitEntry> {
+    for (const g of this.groups.values()) {
+      for (const [topic, offsets] of g.committedTopics()) {
+        for (let partition = 0; partition < offsets.length; partition++) {
+          const offset = offsets[partition]!;
+          if (offset >= 0) yield { group: g.id, topic, partition, offset };
+        }
+      }
+    }
   }
 
   private topic(name: string): MemoryTopic {

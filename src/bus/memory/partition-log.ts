@@ -79,6 +79,12 @@ export class PartitionLog {
     return this.endOffset;
   }
 
+  /** Makes an empty log start at `offset` (a durable log whose oldest segments were deleted by retention). */
+  startAt(offset: number): void {
+    if (this.chunks.length > 0) throw new Error('startAt on a non-empty partition log');
+    this.endOffset = offset;
+  }
+
   append(key: string, value: Uint8Array, timestamp: number): void {
     let chunk = this.chunks[this.chunks.length - 1];
     if (chunk === undefined || chunk.count === this.chunkSize) {
