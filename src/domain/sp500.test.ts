@@ -32,7 +32,10 @@ test('at least 500 distinct symbols over exactly the 11 GICS sectors', () => {
 test('every symbol is a valid token with a plausible price and volatility', () => {
   for (const s of SP500) {
     assert.equal(checkToken('symbol', s.symbol, MAX_SYMBOL_LEN), undefined, s.symbol);
-    assert.ok(Number.isFinite(s.basePrice) && s.basePrice >= 5 && s.basePrice <= 10_000, `${s.symbol} ${s.basePrice}`);
+    assert.ok(
+      Number.isFinite(s.basePrice) && s.basePrice >= 5 && s.basePrice <= 10_000,
+      `${s.symbol} ${s.basePrice}`,
+    );
     assert.ok(s.volatility >= 0.005 && s.volatility <= 0.05, `${s.symbol} ${s.volatility}`);
   }
 });
