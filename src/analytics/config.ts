@@ -82,6 +82,11 @@ export const resolveAnalyticsConfig = (input: AnalyticsConfigInput = {}): Analyt
   posInt('anomaly.window', c.anomaly.window);
   if (c.anomaly.window < 2) throw invalid('anomaly.window must be at least 2');
   posNum('anomaly.z', c.anomaly.z);
+  if (input.anomaly?.intervalMs === undefined && !c.intervalsMs.includes(c.anomaly.intervalMs)) {
+    // default 1 min not configured: score the largest interval up to 1 min, else the smallest
+    const sorted = [...c.intervalsMs].sort((a, b) => a - b);
+    c.anomaly.intervalMs = sorted.filter((v) => v <= d.anomaly.intervalMs).pop() ?? sorted[0]!;
+  }
   if (!c.intervalsMs.includes(c.anomaly.intervalMs)) {
     throw invalid(`anomaly.intervalMs ${c.anomaly.intervalMs} is not one of intervalsMs`);
   }

@@ -44,6 +44,14 @@ export class Bollinger implements IncrementalOperator<Bands> {
     return { upper: middle + w, middle, lower: middle - w };
   }
 
+  /** The bands as if xs[0..n) were added now, without changing anything (forming bars). */
+  valueAfter(xs: ArrayLike<number>, n: number): Bands | undefined {
+    const m = this.moments.momentsAfter(xs, n);
+    if (m === undefined) return undefined;
+    const w = this.k * Math.sqrt(m.variance);
+    return { upper: m.mean + w, middle: m.mean, lower: m.mean - w };
+  }
+
   snapshot(): Float64Array {
     return this.moments.snapshot();
   }

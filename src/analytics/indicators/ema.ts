@@ -59,6 +59,24 @@ export class Ema implements IncrementalOperator<number> {
     return this.state[0]! >= this.period ? this.state[2]! : undefined;
   }
 
+  /** The value as if xs[0..n) were added now, without changing anything (forming bars). O(n). */
+  valueAfter(xs: ArrayLike<number>, n: number): number | undefined {
+    const p = this.period;
+    let count = this.state[0]!;
+    let sum = this.state[1]!;
+    let ema = this.state[2]!;
+    for (let i = 0; i < n; i++) {
+      const x = xs[i]!;
+      count++;
+      if (count < p) sum += x;
+      else if (count === p) {
+        sum += x;
+        ema = sum / p;
+      } else ema = (x - ema) * this.k + ema;
+    }
+    return count >= p ? ema : undefined;
+  }
+
   snapshot(): Float64Array {
     return this.state.slice();
   }

@@ -14,6 +14,8 @@ export interface IndicatorParams {
   bollinger: { period: number; k: number };
 }
 
+const NONE = new Float64Array(0);
+
 export class IndicatorSet {
   readonly smas: Sma[];
   readonly emas: Ema[];
@@ -23,6 +25,8 @@ export class IndicatorSet {
   private readonly states: Float64Array[];
   /** Total floats of state, for snapshot sizing. */
   readonly stateLength: number;
+  private readonly smaTemplate: Record<number, number>;
+  private readonly emaTemplate: Record<number, number>;
 
   constructor(p: IndicatorParams) {
     this.smas = p.smaPeriods.map((n) => new Sma(n));
@@ -36,6 +40,11 @@ export class IndicatorSet {
       this.bollinger.state,
     ];
     this.stateLength = this.states.reduce((n, s) => n + s.length, 0);
+    this.smaTemplate = {};
+    // 0.5, not 0: double elements from the start, so writing values does not change the elements kind
+    for (const o of this.smas) this.smaTemplate[o.period] = 0.5;
+    this.emaTemplate = {};
+    for (const o of this.emas) this.emaTemplate[o.period] = 0.5;
   }
 
   add(x: number): void {
@@ -61,27 +70,62 @@ export class IndicatorSet {
 
   /** Current values; an indicator still warming up is left out (and an empty group too). */
   values(): IndicatorValues {
+    return this.valuesAfter(NONE, 0);
+  }
+
+  /**
+   * The values as if xs[0..n) were added now (a forming bar: replace semantics), without changing any
+   * state: what a provisional candle carries.
+   */
+  valuesAfter(xs: ArrayLike<number>, n: number): IndicatorValues {
+    const sma = this.group(this.smas, this.smaTemplate, xs, n);
+    const ema = this.group(this.emas, this.emaTemplate, xs, n);
+    const rsi = n === 0 ? this.rsi.value : this.rsi.valueAfter(xs, n);
+    const bollinger = n === 0 ? this.bollinger.value : this.bollinger.valueAfter(xs, n);
+    if (sma !== undefined && ema !== undefined && rsi !== undefined && bollinger !== undefined) {
+      return { sma, ema, rsi, bollinger }; // the warm case: one object shape
+    }
     const out: IndicatorValues = {};
-    let sma: Record<number, number> | undefined;
-    for (const o of this.smas) {
-      const v = o.value;
-      if (v === undefined) continue;
-      sma ??= {};
-      sma[o.period] = v;
-    }
     if (sma !== undefined) out.sma = sma;
-    let ema: Record<number, number> | undefined;
-    for (const o of this.emas) {
-      const v = o.value;
-      if (v === undefined) continue;
-      ema ??= {};
-      ema[o.period] = v;
-    }
     if (ema !== undefined) out.ema = ema;
-    const rsi = this.rsi.value;
     if (rsi !== undefined) out.rsi = rsi;
-    const b = this.bollinger.value;
-    if (b !== undefined) out.bollinger = b;
+    if (bollinger !== undefined) out.bollinger = bollinger;
+    return out;
+  }
+
+  /**
+   * { period: value } for the operators that are warm, undefined if none is. Numeric keys make V8 store
+   * the values as elements; adding them one by one to `{}` is slow (a runtime call each), while cloning
+   * a template that already has every key and overwriting is fast, so the warm case clones.
+   */
+  private group(
+    ops: readonly (Sma | Ema)[],
+    template: Record<number, number>,
+    xs: ArrayLike<number>,
+    n: number,
+  ): Record<number, number> | undefined {
+    if (ops.length === 0) return undefined;
+    let out: Record<number, number> | undefined;
+    let all = true;
+    for (let i = 0; i < ops.length; i++) {
+      const o = ops[i]!;
+      const v = n === 0 ? o.value : o.valueAfter(xs, n);
+      if (v === undefined) {
+        all = false;
+        continue;
+      }
+      if (out === undefined) out = all && i === 0 ? { ...template } : {};
+      out[o.period] = v;
+    }
+    if (out !== undefined && !all) {
+      // a clone made before a cold operator was met still holds its template zero: rebuild sparse
+      const sparse: Record<number, number> = {};
+      for (const o of ops) {
+        const v = n === 0 ? o.value : o.valueAfter(xs, n);
+        if (v !== undefined) sparse[o.period] = v;
+      }
+      return sparse;
+    }
     return out;
   }
 

@@ -143,6 +143,42 @@ export class RollingMoments implements IncrementalOperator<Moments> {
     return this.full ? { mean: this.mean, variance: this.variance } : undefined;
   }
 
+  /**
+   * Mean and population variance of the window as if xs[0..n) were added now, without changing
+   * anything; computed exactly (two passes over the window, O(period + n)), so undefined until full.
+   */
+  momentsAfter(xs: ArrayLike<number>, n: number): Moments | undefined {
+    const s = this.state;
+    const p = this.period;
+    const count = s[COUNT]!;
+    if (count + n < p) return undefined;
+    const fromXs = Math.min(n, p);
+    const fromRing = p - fromXs;
+    // The newest `fromRing` ring values end just before head (at count while warming up). Indexes are
+    // kept as small ints and wrapped by hand: `%` on the doubles read from state would be an fmod call.
+    const head = count < p ? count | 0 : s[HEAD]! | 0;
+    let a = head - fromRing;
+    if (a < 0) a += p;
+    let sum = 0;
+    for (let j = 0, i = a; j < fromRing; j++) {
+      sum += s[RING + i]!;
+      if (++i === p) i = 0;
+    }
+    for (let i = n - fromXs; i < n; i++) sum += xs[i]!;
+    const mean = sum / p;
+    let m2 = 0;
+    for (let j = 0, i = a; j < fromRing; j++) {
+      const d = s[RING + i]! - mean;
+      m2 += d * d;
+      if (++i === p) i = 0;
+    }
+    for (let i = n - fromXs; i < n; i++) {
+      const d = xs[i]! - mean;
+      m2 += d * d;
+    }
+    return { mean, variance: m2 / p };
+  }
+
   snapshot(): Float64Array {
     return this.state.slice();
   }

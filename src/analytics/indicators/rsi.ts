@@ -8,6 +8,12 @@ import { checkStateLength, type IncrementalOperator } from './operator.ts';
 // state layout (6 live fields, then the same 6 as they were before the latest add, for `replace`):
 // [values, last, gainSum, lossSum, avgGain, avgLoss]
 const LIVE = 6;
+
+const rsiOf = (avgGain: number, avgLoss: number): number => {
+  if (avgLoss === 0) return 100;
+  if (avgGain === 0) return 0;
+  return 100 - 100 / (1 + avgGain / avgLoss);
+};
 const N = LIVE * 2;
 
 export class Rsi implements IncrementalOperator<number> {
@@ -62,12 +68,44 @@ export class Rsi implements IncrementalOperator<number> {
 
   get value(): number | undefined {
     const s = this.state;
-    if (s[0]! - 1 < this.period) return undefined;
-    const avgGain = s[4]!;
-    const avgLoss = s[5]!;
-    if (avgLoss === 0) return 100;
-    if (avgGain === 0) return 0;
-    return 100 - 100 / (1 + avgGain / avgLoss);
+    return s[0]! - 1 < this.period ? undefined : rsiOf(s[4]!, s[5]!);
+  }
+
+  /** The value as if xs[0..n) were added now, without changing anything (forming bars). O(n). */
+  valueAfter(xs: ArrayLike<number>, n: number): number | undefined {
+    const s = this.state;
+    const p = this.period;
+    let values = s[0]!;
+    let last = s[1]!;
+    let gainSum = s[2]!;
+    let lossSum = s[3]!;
+    let avgGain = s[4]!;
+    let avgLoss = s[5]!;
+    for (let i = 0; i < n; i++) {
+      const x = xs[i]!;
+      values++;
+      if (values === 1) {
+        last = x;
+        continue;
+      }
+      const change = x - last;
+      last = x;
+      const gain = Math.max(change, 0);
+      const loss = change < 0 ? -change : 0;
+      const changes = values - 1;
+      if (changes <= p) {
+        gainSum += gain;
+        lossSum += loss;
+        if (changes === p) {
+          avgGain = gainSum / p;
+          avgLoss = lossSum / p;
+        }
+      } else {
+        avgGain = (avgGain * (p - 1) + gain) / p;
+        avgLoss = (avgLoss * (p - 1) + loss) / p;
+      }
+    }
+    return values - 1 < p ? undefined : rsiOf(avgGain, avgLoss);
   }
 
   snapshot(): Float64Array {

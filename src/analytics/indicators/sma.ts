@@ -56,6 +56,28 @@ export class Sma implements IncrementalOperator<number> {
     return this.state[COUNT]! >= this.period ? this.state[SUM]! / this.period : undefined;
   }
 
+  /** The value as if xs[0..n) were added now, without changing anything (forming bars). O(n). */
+  valueAfter(xs: ArrayLike<number>, n: number): number | undefined {
+    const s = this.state;
+    const p = this.period;
+    const count = s[COUNT]!;
+    if (count + n < p) return undefined;
+    let sum = 0;
+    if (n >= p) {
+      for (let i = n - p; i < n; i++) sum += xs[i]!;
+      return sum / p;
+    }
+    sum = s[SUM]!;
+    const inRing = Math.min(count, p);
+    const drop = inRing + n - p;
+    for (let j = 0, i = count < p ? 0 : s[HEAD]! | 0; j < drop; j++) {
+      sum -= s[RING + i]!;
+      if (++i === p) i = 0;
+    }
+    for (let i = 0; i < n; i++) sum += xs[i]!;
+    return sum / p;
+  }
+
   snapshot(): Float64Array {
     return this.state.slice();
   }

@@ -1,0 +1,108 @@
+// Trades per second through MarketAnalytics on one core: 4 intervals (1 s, 1 min, 5 min, 1 h) with
+// SMA 5/10, EMA 12/26, RSI 14, Bollinger 20, price alerts and anomaly scores, over 500 symbols.
+// Trades are generated beforehand (random-walk prices, event times 1 µs–1 ms apart), the watermark
+// (newest time − 2 s) is advanced and the output drained every 1000 trades, as the engine would.
+import os from 'node:os';
+import { resolveAnalyticsConfig } from '../src/analytics/config.ts';
+import { MarketAnalytics } from '../src/analytics/market.ts';
+import type { Alert, Candle, EventTimeMs, Price, Quantity, Trade } from '../src/domain/types.ts';
+import { type SymbolInfo, Universe } from '../src/domain/universe.ts';
+import { report } from './lib.ts';
+
+const SYMBOLS = 500;
+const TRADES = Number(process.env.BENCH_TRADES ?? 2_000_000);
+const BATCH = 1000;
+const LATENESS_MS = 2000;
+
+// Deterministic PRNG (mulberry32) so runs are comparable.
+let seed = 0x9e3779b9;
+const rand = (): number => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const gauss = (): number => Math.sqrt(-2 * Math.log(rand() + 1e-300)) * Math.cos(2 * Math.PI * rand());
+
+const universeOf500 = (): Universe => {
+  const base = Universe.default();
+  if (base.size >= SYMBOLS) return new Universe(base.infos.slice(0, SYMBOLS));
+  const infos: SymbolInfo[] = [...base.infos];
+  for (let i = infos.length; i < SYMBOLS; i++) {
+    infos.push({ symbol: `SYM${i}`, sector: 'Synthetic', basePrice: 20 + rand() * 480, volatility: 0.02 });
+  }
+  return new Universe(infos);
+};
+
+const universe = universeOf500();
+const noConditions: string[] = [];
+const trades: Trade[] = new Array(TRADES);
+{
+  const px = universe.infos.map((i) => i.basePrice);
+  let us = Date.UTC(2025, 0, 6, 14, 30) * 1000; // event time in µs
+  for (let i = 0; i < TRADES; i++) {
+    us += 1 + Math.floor(rand() * 999);
+    const s = Math.floor(rand() * SYMBOLS);
+    const p = Math.max(0.01, px[s]! * (1 + 0.0004 * gauss()));
+    px[s] = p;
+    trades[i] = {
+      symbol: universe.symbols[s]!,
+      price: (Math.round(p * 100) / 100) as Price,
+      size: (1 + Math.floor(rand() * 300)) as Quantity,
+      time: Math.floor(us / 1000) as EventTimeMs,
+      conditions: noConditions,
+      seq: i,
+    };
+  }
+}
+
+const config = resolveAnalyticsConfig();
+// Wall time is what the figure is; CPU time of this process is printed beside it because the machine is
+// shared (load above the core count inflates wall time, and CPU time less so).
+const run = (n: number): { ms: number; cpuMs: number; candles: number; alerts: number } => {
+  const m = new MarketAnalytics(config, universe);
+  const out: { candles: Candle[]; alerts: Alert[] } = { candles: [], alerts: [] };
+  let candles = 0;
+  let alerts = 0;
+  let maxT = 0;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const t = trades[i]!;
+    m.onTrade(t);
+    if (t.time > maxT) maxT = t.time;
+    if ((i + 1) % BATCH === 0) {
+      m.advanceWatermark((maxT - LATENESS_MS) as EventTimeMs);
+      m.drain(out);
+      candles += out.candles.length;
+      alerts += out.alerts.length;
+      out.candles.length = 0;
+      out.alerts.length = 0;
+    }
+  }
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { ms, cpuMs: (c.user + c.system) / 1000, candles, alerts };
+};
+
+run(Math.min(TRADES, 300_000)); // warm-up (JIT)
+const rates: number[] = [];
+const cpuRates: number[] = [];
+let last = { ms: 0, cpuMs: 0, candles: 0, alerts: 0 };
+for (let r = 0; r < 3; r++) {
+  (globalThis as { gc?: () => void }).gc?.();
+  last = run(TRADES);
+  rates.push(TRADES / (last.ms / 1000));
+  cpuRates.push(TRADES / (last.cpuMs / 1000));
+}
+rates.sort((a, b) => a - b);
+cpuRates.sort((a, b) => a - b);
+const spanS = (trades[TRADES - 1]!.time - trades[0]!.time) / 1000;
+console.log(
+  `# ${TRADES} trades over ${SYMBOLS} symbols, ${spanS.toFixed(0)} s of event time; per run ${last.candles} candles ` +
+    `(${(last.candles / TRADES).toFixed(2)} per trade), ${last.alerts} alerts; runs ${rates.map((x) => Math.round(x)).join(', ')} trades/s`,
+);
+console.log(`# load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`);
+report('analytics-throughput', Math.round(rates[1]!), 'trades/s');
+report('analytics-throughput-cpu', Math.round(cpuRates[1]!), 'trades/cpu-s');

@@ -1,0 +1,90 @@
+// Volume and return anomalies per symbol: when a bar of the configured interval becomes final, its
+// volume and its return (close / previous final close − 1) are scored against the previous `window`
+// final bars: z = (x − mean) / σ (population σ). |z| ≥ threshold raises an alert; then the bar joins
+// the window. No score until the window is full, nor when σ is negligible against the mean (a flat
+// history would make any change infinitely anomalous). Each bar is scored once, so no hysteresis.
+import type { Alert, AlertKind, Candle } from '../domain/types.ts';
+import type { ByteReader, ByteWriter } from './bytes.ts';
+import { RollingMoments } from './indicators/rolling-moments.ts';
+
+export interface AnomalyParams {
+  intervalMs: number;
+  window: number;
+  z: number;
+}
+
+export class AnomalyDetector {
+  readonly symbols: readonly string[];
+  readonly intervalMs: number;
+  private readonly z: number;
+  private readonly volume: RollingMoments[] = [];
+  private readonly returns: RollingMoments[] = [];
+  private readonly lastClose: Float64Array;
+
+  constructor(symbols: readonly string[], p: AnomalyParams) {
+    this.symbols = symbols;
+    this.intervalMs = p.intervalMs;
+    this.z = p.z;
+    for (let i = 0; i < symbols.length; i++) {
+      this.volume.push(new RollingMoments(p.window));
+      this.returns.push(new RollingMoments(p.window));
+    }
+    this.lastClose = new Float64Array(symbols.length).fill(Number.NaN);
+  }
+
+  /** Scores a final bar of `intervalMs` for symbol index s. */
+  onBar(s: number, c: Candle, out: Alert[]): void {
+    this.score(s, c, 'volume_zscore', this.volume[s]!, c.volume, out);
+    const prev = this.lastClose[s]!;
+    this.lastClose[s] = c.close;
+    if (!Number.isNaN(prev)) this.score(s, c, 'return_zscore', this.returns[s]!, c.close / prev - 1, out);
+  }
+
+  private score(s: number, c: Candle, kind: AlertKind, m: RollingMoments, x: number, out: Alert[]): void {
+    if (m.full) {
+      const mean = m.mean;
+      const sd = Math.sqrt(m.variance);
+      if (sd > 1e-9 * Math.abs(mean) && sd > 1e-12) {
+        const z = (x - mean) / sd;
+        if (Math.abs(z) >= this.z) {
+          const symbol = this.symbols[s]!;
+          out.push({
+            symbol,
+            time: c.start,
+            kind,
+            value: z,
+            threshold: z > 0 ? this.z : -this.z,
+            id: `${symbol}|${kind}|${this.intervalMs}|${c.start}|-`,
+            message: `${symbol} ${kind === 'volume_zscore' ? 'volume' : 'return'} z-score ${z.toFixed(2)} on the ${this.intervalMs / 1000} s bar at ${new Date(c.start).toISOString()} (|z| ≥ ${this.z} over the last ${m.period} bars)`,
+          });
+        }
+      }
+    }
+    m.add(x);
+  }
+
+  write(w: ByteWriter): void {
+    w.f64s(this.lastClose);
+    const len = this.volume[0]?.state.length ?? 0;
+    const all = new Float64Array(this.symbols.length * 2 * len);
+    this.volume.forEach((m, i) => {
+      all.set(m.state, 2 * i * len);
+    });
+    this.returns.forEach((m, i) => {
+      all.set(m.state, (2 * i + 1) * len);
+    });
+    w.f64s(all);
+  }
+
+  read(r: ByteReader): void {
+    this.lastClose.set(r.f64s(this.symbols.length));
+    const len = this.volume[0]?.state.length ?? 0;
+    const all = r.f64s(this.symbols.length * 2 * len);
+    this.volume.forEach((m, i) => {
+      m.restore(all.subarray(2 * i * len, (2 * i + 1) * len));
+    });
+    this.returns.forEach((m, i) => {
+      m.restore(all.subarray((2 * i + 1) * len, (2 * i + 2) * len));
+    });
+  }
+}

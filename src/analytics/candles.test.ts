@@ -1,0 +1,253 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import type { Candle, EventTimeMs } from '../domain/types.ts';
+import { CandleBook } from './candles.ts';
+import { resolveAnalyticsConfig } from './config.ts';
+import { IndicatorSet } from './indicators/indicator-set.ts';
+import { MarketAnalytics } from './market.ts';
+import { key, newOut, trade, universeOf } from './test-helpers.ts';
+
+const wm = (t: number): EventTimeMs => t as EventTimeMs;
+const U = universeOf('AAA', 'BBB');
+
+test('candles by hand: OHLCV, VWAP, count, open/close by (time, seq) not arrival, final at the watermark', () => {
+  const m = new MarketAnalytics(resolveAnalyticsConfig({ intervalsMs: [1000, 60_000] }), U);
+  // bucket [0, 1000) of AAA, arriving out of order
+  m.onTrade(trade('AAA', 10, 5, 700, 3));
+  m.onTrade(trade('AAA', 12, 1, 100, 2)); // earliest time: the open
+  m.onTrade(trade('AAA', 9, 2, 700, 4)); // same time as seq 3, larger seq: the close
+  m.onTrade(trade('AAA', 11, 2, 400, 1));
+  m.onTrade(trade('AAA', 20, 1, 1500, 5)); // next bucket
+  const out = newOut();
+  m.drain(out);
+  // nothing final yet: one provisional per (symbol, interval), the forming (newest) bar
+  assert.deepEqual(
+    out.candles.map((c) => [c.intervalMs, c.start, c.final, c.trades]),
+    [
+      [1000, 1000, false, 1],
+      [60_000, 0, false, 5],
+    ],
+  );
+  m.advanceWatermark(wm(1000));
+  const out2 = newOut();
+  m.drain(out2);
+  assert.equal(out2.candles.length, 1, 'only the final bar: the forming ones did not change');
+  const c = out2.candles[0]!;
+  assert.deepEqual(
+    { ...c, indicators: undefined },
+    {
+      symbol: 'AAA',
+      intervalMs: 1000,
+      start: 0,
+      open: 12,
+      high: 12,
+      low: 9,
+      close: 9,
+      volume: 10,
+      vwap: (10 * 5 + 12 * 1 + 9 * 2 + 11 * 2) / 10,
+      trades: 4,
+      final: true,
+      indicators: undefined,
+    },
+  );
+  // a trade for the final bucket is refused and changes nothing
+  assert.equal(m.onTrade(trade('AAA', 1, 1, 999, 6)), false);
+  assert.equal(m.lateRejected, 1);
+  m.advanceWatermark(wm(Number.POSITIVE_INFINITY));
+  const out3 = newOut();
+  m.drain(out3);
+  assert.deepEqual(
+    out3.candles.map((x) => [x.intervalMs, x.start, x.open, x.close, x.volume, x.trades, x.final]),
+    [
+      [1000, 1000, 20, 20, 1, 1, true],
+      [60_000, 0, 12, 20, 11, 5, true],
+    ],
+  );
+});
+
+test('bars without trades are not emitted; a finalised forming bar gets no provisional after its final', () => {
+  const m = new MarketAnalytics(resolveAnalyticsConfig({ intervalsMs: [1000] }), U);
+  m.onTrade(trade('BBB', 5, 1, 500, 1));
+  m.onTrade(trade('BBB', 6, 1, 5500, 2));
+  m.advanceWatermark(wm(10_000));
+  const out = newOut();
+  m.drain(out);
+  assert.deepEqual(
+    out.candles.map((c) => [c.start, c.final]),
+    [
+      [0, true],
+      [5000, true],
+    ],
+  );
+});
+
+test('CandleBook.add refuses a trade of a final bucket for any interval', () => {
+  const b = new CandleBook(['X'], {
+    intervalsMs: [1000, 60_000],
+    openBucketsPerSeries: 2,
+    indicators: resolveAnalyticsConfig(),
+  });
+  const out: Candle[] = [];
+  assert.equal(b.add(0, 1, 1, 1500, 1), true);
+  b.advanceWatermark(2500, out);
+  assert.equal(b.add(0, 1, 1, 1999, 2), false, '[1000, 2000) is final');
+  assert.equal(b.add(0, 1, 1, 2000, 3), true, '[2000, 3000) is open');
+});
+
+// ---- random trade sets ----
+interface Gen {
+  trades: { s: number; price: number; size: number; time: number; seq: number; delay: number }[];
+  lateness: number;
+}
+const genTrades = (maxSymbols: number): fc.Arbitrary<Gen> =>
+  fc
+    .record({
+      lateness: fc.integer({ min: 0, max: 5000 }),
+      steps: fc.array(
+        fc.record({
+          s: fc.integer({ min: 0, max: maxSymbols - 1 }),
+          dt: fc.integer({ min: 0, max: 700 }),
+          price: fc.integer({ min: 1, max: 100_000 }),
+          size: fc.integer({ min: 1, max: 1000 }),
+          delay: fc.double({ min: 0, max: 0.999, noNaN: true }),
+        }),
+        { minLength: 1, maxLength: 300 },
+      ),
+    })
+    .map(({ lateness, steps }) => {
+      let time = 1_700_000_000_000;
+      const trades = steps.map((x, seq) => {
+        time += x.dt;
+        return { s: x.s, price: x.price / 100, size: x.size, time, seq, delay: x.delay * lateness };
+      });
+      return { trades, lateness };
+    });
+
+const SYMS = universeOf('S0', 'S1', 'S2');
+const INTERVALS = [1000, 5000, 60_000];
+
+/** Feeds trades in arrival order (event time + delay < lateness), watermark = max seen − lateness. */
+const runArrival = (g: Gen, shuffle: boolean, lanes = 4): { finals: Candle[]; all: Candle[] } => {
+  const m = new MarketAnalytics(
+    resolveAnalyticsConfig({ intervalsMs: INTERVALS, openBucketsPerSeries: lanes }),
+    SYMS,
+  );
+  const order = [...g.trades];
+  if (shuffle) order.sort((a, b) => a.time + a.delay - (b.time + b.delay) || a.seq - b.seq);
+  const out = newOut();
+  let maxSeen = Number.NEGATIVE_INFINITY;
+  for (const t of order) {
+    assert.equal(m.onTrade(trade(`S${t.s}`, t.price, t.size, t.time, t.seq)), true, 'no trade is late');
+    maxSeen = Math.max(maxSeen, t.time);
+    m.advanceWatermark(wm(maxSeen - g.lateness));
+    if (t.seq % 7 === 0) m.drain(out);
+  }
+  m.advanceWatermark(wm(Number.POSITIVE_INFINITY));
+  m.drain(out);
+  return { finals: out.candles.filter((c) => c.final), all: out.candles };
+};
+
+test('invariants: Σ volume = Σ sizes, Σ count = trades, low ≤ open, close ≤ high, aligned starts', () => {
+  fc.assert(
+    fc.property(genTrades(3), (g) => {
+      const { finals, all } = runArrival(g, true);
+      const sizes = g.trades.reduce((a, t) => a + t.size, 0);
+      for (const iv of INTERVALS) {
+        const bars = finals.filter((c) => c.intervalMs === iv);
+        assert.equal(
+          bars.reduce((a, c) => a + c.volume, 0),
+          sizes,
+        );
+        assert.equal(
+          bars.reduce((a, c) => a + c.trades, 0),
+          g.trades.length,
+        );
+        assert.equal(new Set(bars.map(key)).size, bars.length, 'each final bar once');
+      }
+      for (const c of all) {
+        assert.ok(c.low <= c.open && c.open <= c.high && c.low <= c.close && c.close <= c.high, key(c));
+        assert.ok(c.low <= c.vwap + 1e-9 && c.vwap <= c.high + 1e-9, `vwap ${key(c)}`);
+        assert.equal(c.start % c.intervalMs, 0);
+        assert.ok(c.trades > 0);
+      }
+      // each final bar against a direct computation from the trades
+      for (const c of finals) {
+        const ts = g.trades
+          .filter(
+            (t) => `S${t.s}` === c.symbol && Math.floor(t.time / c.intervalMs) * c.intervalMs === c.start,
+          )
+          .sort((a, b) => a.time - b.time || a.seq - b.seq);
+        assert.equal(c.trades, ts.length);
+        assert.equal(c.open, ts[0]!.price);
+        assert.equal(c.close, ts[ts.length - 1]!.price);
+        assert.equal(c.high, Math.max(...ts.map((t) => t.price)));
+        assert.equal(c.low, Math.min(...ts.map((t) => t.price)));
+        const pv = ts.reduce((a, t) => a + t.price * t.size, 0);
+        assert.ok(Math.abs(c.vwap - pv / c.volume) <= 1e-9 * c.vwap);
+      }
+    }),
+    { numRuns: 150 },
+  );
+});
+
+const sameCandles = (a: Candle[], b: Candle[]): void => {
+  const mb = new Map(b.map((c) => [key(c), c]));
+  assert.equal(a.length, b.length);
+  for (const c of a) {
+    const d = mb.get(key(c));
+    assert.ok(d !== undefined, `missing ${key(c)}`);
+    // integers and chosen prices are exact; the VWAP is a float sum whose order changed
+    assert.deepEqual({ ...c, vwap: 0 }, { ...d, vwap: 0 });
+    assert.ok(Math.abs(c.vwap - d.vwap) <= 1e-12 * c.vwap, `vwap ${key(c)}`);
+  }
+};
+
+test('shuffling arrival within the allowed lateness gives the same final candles and indicators', () => {
+  fc.assert(
+    fc.property(genTrades(3), (g) => {
+      sameCandles(runArrival(g, true).finals, runArrival(g, false).finals);
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('more open buckets than lanes (spill path) gives the same candles as roomy lanes', () => {
+  fc.assert(
+    fc.property(genTrades(2), (g) => {
+      // same arrival order, so even the float sums and the output order must be identical
+      assert.deepEqual(runArrival(g, true, 1).all, runArrival(g, true, 16).all);
+    }),
+    { numRuns: 100 },
+  );
+});
+
+test('a provisional candle carries the indicators as if it closed now (older open buckets included)', () => {
+  const cfg = resolveAnalyticsConfig({
+    intervalsMs: [1000],
+    smaPeriods: [2, 3],
+    emaPeriods: [2],
+    rsiPeriod: 2,
+    bollinger: { period: 3, k: 2 },
+  });
+  const m = new MarketAnalytics(cfg, U);
+  const closes = [10, 11, 9, 12];
+  closes.forEach((p, i) => {
+    m.onTrade(trade('AAA', p, 1, i * 1000 + 10, i));
+  });
+  m.advanceWatermark(wm(2000)); // buckets 0 and 1000 final; 2000 and 3000 still open
+  const out = newOut();
+  m.drain(out);
+  const prov = out.candles.filter((c) => !c.final);
+  assert.equal(prov.length, 1);
+  assert.equal(prov[0]!.start, 3000);
+  const ref = new IndicatorSet(cfg);
+  for (const p of closes) ref.add(p);
+  assert.deepEqual(prov[0]!.indicators, ref.values());
+  const finals = out.candles.filter((c) => c.final);
+  const ref2 = new IndicatorSet(cfg);
+  ref2.add(10);
+  ref2.add(11);
+  assert.deepEqual(finals[1]!.indicators, ref2.values());
+  assert.deepEqual(finals[1]!.indicators.sma, { 2: 10.5 });
+});
