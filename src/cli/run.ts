@@ -1,10 +1,12 @@
 // `tickstream run` / `tickstream replay`: assemble the pipeline from configuration, feed it from the
 // simulator or a tape, serve health and metrics, and shut down cleanly (flush + checkpoint) on a signal.
-import { basename } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { openBus, openStore } from '../app/adapters.ts';
 import { Ingest } from '../app/ingest.ts';
 import { MarketFlow, splitEvents } from '../app/market-flow.ts';
 import { Pipeline, ROLES, type Role } from '../app/pipeline.ts';
+import { SourceResume } from '../app/source-resume.ts';
 import { TickstreamError } from '../domain/errors.ts';
 import { TOPICS } from '../domain/topics.ts';
 import { Universe } from '../domain/universe.ts';
@@ -180,18 +182,31 @@ export async function runCommand(argv: string[], mode: 'run' | 'replay'): Promis
   let feeding: Promise<void> = Promise.resolve();
   if (roles.has('ingest')) {
     if (tape !== undefined) {
-      const progress = new Progress(`replay ${basename(tape)}`);
+      const progress = new Progress({ label: `replay ${basename(tape)}`, unit: 'bytes' });
+      // A tape at full speed is cut into the same batches every time, so a restart can skip what was sent.
+      const resume =
+        speed === 'max'
+          ? await SourceResume.load(store, `tape:${resolve(tape)}:${statSync(tape).size}`)
+          : undefined;
+      let skip = resume?.done.batches ?? 0;
+      if (skip > 0)
+        log(`resuming the tape after ${skip} batches (${resume?.done.records} records) already sent`);
       feeding = (async () => {
         for await (const chunk of replayFile(tape, {
           speed: speed === 'max' ? ('max' as const) : Number(speed),
           ...(values.date !== undefined ? { date: values.date } : {}),
           signal: abort.signal,
         })) {
+          progress.update(chunk.bytesRead, chunk.totalBytes);
+          if (skip > 0) {
+            skip--;
+            continue;
+          }
           await ingest.trades(chunk.trades);
           await ingest.rejects(`file:${basename(tape)}`, chunk.rejects);
-          progress.update(chunk.bytesRead, chunk.totalBytes);
+          await resume?.advance(chunk.trades.length + chunk.rejects.length);
         }
-        progress.done();
+        progress.finish();
       })();
     } else if (source === 'sim') {
       const flow = new MarketFlow({
@@ -205,17 +220,30 @@ export async function runCommand(argv: string[], mode: 'run' | 'replay'): Promis
       log(
         `simulating ${universe.size} symbols at ${config.simulator.rate} trades/s, ${config.orderflow.users} users at ${config.orderflow.rate} fills/s`,
       );
+      // A simulation from a fixed start is deterministic: a restart regenerates and skips what was sent.
+      // One that follows the wall clock is live: a restart simply goes on from now.
+      const resume =
+        values.start === undefined
+          ? undefined
+          : await SourceResume.load(
+              store,
+              `sim:${config.simulator.seed}:${startTime}:${config.simulator.rate}:${config.orderflow.rate}:${config.orderflow.users}`,
+            );
+      const skip = resume?.done.records ?? 0;
+      if (skip > 0) log(`resuming the simulation after ${skip} events already sent`);
+      for (let i = 0; i < skip; i++) flow.next();
       feeding = (async () => {
         for await (const events of drive(flow, {
           rate: config.simulator.rate === 'max' ? 'max' : 1,
-          startTime,
+          startTime: flow.peekTime(),
           batchSize: 1000,
           signal: abort.signal,
-          ...(limit !== undefined ? { limit } : {}),
+          ...(limit !== undefined ? { limit: Math.max(0, limit - skip) } : {}),
         })) {
           const { trades, fills } = splitEvents(events);
           await ingest.trades(trades);
           await ingest.fills(fills);
+          await resume?.advance(events.length);
         }
       })();
     }

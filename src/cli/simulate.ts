@@ -56,7 +56,10 @@ export async function simulateCommand(argv: string[]): Promise<number> {
 
   const gen = new TradeGenerator({ universe: Universe.default(), seed, startTime: start, nominalRate: rate });
   const out: Writable = values.out === undefined ? process.stdout : createWriteStream(values.out);
-  const progress = values.out === undefined ? undefined : new Progress(`simulate → ${values.out}`);
+  const progress =
+    values.out === undefined
+      ? undefined
+      : new Progress({ label: `simulate → ${values.out}`, unit: 'trades', total: limit });
   if (format === 'csv') await write(out, 'time,symbol,size,price\n');
   let chunk = '';
   for (let i = 0; i < limit; i++) {
@@ -76,6 +79,6 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     out.end();
     await once(out, 'finish');
   }
-  progress?.done();
+  progress?.finish();
   return 0;
 }
