@@ -2,11 +2,21 @@
 // JSON.stringify / JSON.parse of the same records in the same run, plus bytes per record.
 // `codec-avsc-raw-decode` is avsc alone on the same bodies (no pre-scan, no checks, no plain-object copy):
 // the difference to codec-avro-decode is what the hostile-input guards cost.
+// `codec-avro-*` is the guarded avsc path (decodeTradeAvsc/encodeTradeAvsc, the reference);
+// `codec-fast-*` is what decodeTrade/encodeTrade run: the hand-written readers and writers of
+// codec-fast.ts, with the same guards and checks inline (and the same verdicts, see codec-fast.test.ts).
 
-import { decodeTrade, encodeTrade } from '../src/domain/codec.ts';
+import {
+  decodeFill,
+  decodeTrade,
+  decodeTradeAvsc,
+  encodeFill,
+  encodeTrade,
+  encodeTradeAvsc,
+} from '../src/domain/codec.ts';
 import { latest } from '../src/domain/codec-schemas.ts';
 import { parseJsonLine, tradeFromJson } from '../src/domain/json.ts';
-import type { EventTimeMs, Price, Quantity, Trade } from '../src/domain/types.ts';
+import type { EventTimeMs, Fill, Price, Quantity, Trade } from '../src/domain/types.ts';
 import { rate, report } from './lib.ts';
 
 const N = 10_000;
@@ -42,6 +52,15 @@ report(
   'codec-avro-encode',
   Math.round(
     rate(() => {
+      for (let i = 0; i < N; i++) sink += encodeTradeAvsc(trades[i]!).length;
+    }, N),
+  ),
+  'records/s',
+);
+report(
+  'codec-fast-encode',
+  Math.round(
+    rate(() => {
       for (let i = 0; i < N; i++) sink += encodeTrade(trades[i]!).length;
     }, N),
   ),
@@ -51,7 +70,36 @@ report(
   'codec-avro-decode',
   Math.round(
     rate(() => {
+      for (let i = 0; i < N; i++) if (decodeTradeAvsc(encoded[i]!).ok) sink++;
+    }, N),
+  ),
+  'records/s',
+);
+report(
+  'codec-fast-decode',
+  Math.round(
+    rate(() => {
       for (let i = 0; i < N; i++) if (decodeTrade(encoded[i]!).ok) sink++;
+    }, N),
+  ),
+  'records/s',
+);
+// Fills as the order-flow source makes them (prefix + base-36 counter ids).
+const fills: Fill[] = trades.map((t, i) => ({
+  fillId: `f9ix-${(1_000_000 + i).toString(36)}`,
+  user: Math.floor(rnd() * 10_000_000),
+  symbol: t.symbol,
+  side: i % 2 === 0 ? 'buy' : 'sell',
+  quantity: t.size,
+  price: t.price,
+  time: t.time,
+}));
+const encodedFills = fills.map(encodeFill);
+report(
+  'codec-fast-decode-fill',
+  Math.round(
+    rate(() => {
+      for (let i = 0; i < N; i++) if (decodeFill(encodedFills[i]!).ok) sink++;
     }, N),
   ),
   'records/s',

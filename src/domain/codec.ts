@@ -20,6 +20,14 @@ import {
   checkPosition,
   MAX_DETAIL_LEN,
 } from './codec-checks.ts';
+import {
+  decodeFillFast,
+  decodeTradeFast,
+  encodeFillFast,
+  encodeTradeFast,
+  FAST_FILL_WRITES,
+  FAST_TRADE_WRITES,
+} from './codec-fast.ts';
 import type { ScanState } from './codec-scan.ts';
 import { latest, type RecordName, SCHEMA_IDS, SCHEMAS_BY_ID, type SchemaEntry } from './codec-schemas.ts';
 import { TickstreamError } from './errors.ts';
@@ -89,8 +97,13 @@ const POSITION = latest('Position');
 const PORTFOLIO_VALUE = latest('PortfolioValue');
 const DEADLETTER = latest('Deadletter');
 
-export const encodeTrade = (t: Trade): Uint8Array => encodeWith(TRADE, t, MAX_RECORD_BYTES);
-export const encodeFill = (f: Fill): Uint8Array => encodeWith(FILL, f, MAX_RECORD_BYTES);
+/** Trades and fills go through the hand-written writers (codec-fast.ts); these are the avsc reference. */
+export const encodeTradeAvsc = (t: Trade): Uint8Array => encodeWith(TRADE, t, MAX_RECORD_BYTES);
+export const encodeFillAvsc = (f: Fill): Uint8Array => encodeWith(FILL, f, MAX_RECORD_BYTES);
+export const encodeTrade = (t: Trade): Uint8Array =>
+  FAST_TRADE_WRITES ? encodeTradeFast(t, MAX_RECORD_BYTES) : encodeTradeAvsc(t);
+export const encodeFill = (f: Fill): Uint8Array =>
+  FAST_FILL_WRITES ? encodeFillFast(f, MAX_RECORD_BYTES) : encodeFillAvsc(f);
 export const encodeAlert = (a: Alert): Uint8Array => encodeWith(ALERT, a, MAX_RECORD_BYTES);
 export const encodePosition = (p: Position): Uint8Array => encodeWith(POSITION, p, MAX_RECORD_BYTES);
 export const encodePortfolioValue = (v: PortfolioValue): Uint8Array =>
@@ -169,7 +182,20 @@ const readBody = (b: Uint8Array, reader: SchemaEntry, cap: number): Rejection | 
 // avsc returns instances of generated record classes; the decoders copy the fields into plain objects
 // (the shape every other module builds) and turn Avro nulls into absent optional fields.
 
+/**
+ * Trades and fills go through the hand-written readers (codec-fast.ts), which give the same verdicts;
+ * anything that is not a framed record of the schema they implement falls through to the avsc path.
+ */
 export function decodeTrade(b: Uint8Array): Verdict<Trade> {
+  return decodeTradeFast(b, MAX_RECORD_BYTES) ?? decodeTradeAvsc(b);
+}
+
+export function decodeFill(b: Uint8Array): Verdict<Fill> {
+  return decodeFillFast(b, MAX_RECORD_BYTES) ?? decodeFillAvsc(b);
+}
+
+/** The avsc path for trades: the reference the fast reader is tested against. */
+export function decodeTradeAvsc(b: Uint8Array): Verdict<Trade> {
   const r = readBody(b, TRADE, MAX_RECORD_BYTES);
   if (r !== undefined) return r;
   const v = body as Trade;
@@ -184,7 +210,8 @@ export function decodeTrade(b: Uint8Array): Verdict<Trade> {
   return checkTrade(t) ?? accept(t);
 }
 
-export function decodeFill(b: Uint8Array): Verdict<Fill> {
+/** The avsc path for fills: the reference the fast reader is tested against. */
+export function decodeFillAvsc(b: Uint8Array): Verdict<Fill> {
   const r = readBody(b, FILL, MAX_RECORD_BYTES);
   if (r !== undefined) return r;
   const v = body as Fill;
