@@ -3,6 +3,11 @@
 // pulls batches of up to 1000 and touches every record. The clock runs from the first send until the
 // consumer has seen all 1,000,000. Best of 5 rounds, each on a fresh bus. Also reported per CPU-second of
 // the process (GC threads included), which a busy shared machine distorts less than wall time.
+// bus-durable-throughput: the same through MemoryBus.open({ dir }) on a fresh temp directory per round
+// (one write per partition per send, default fsync 'none'), and the time to reopen the 1,000,000 records.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MemoryBus } from '../src/bus/index.ts';
 import type { ProduceRecord } from '../src/bus/port.ts';
 import { report } from './lib.ts';
@@ -30,8 +35,8 @@ const cpuSeconds = (): number => {
   return (u.user + u.system) / 1e6;
 };
 
-const round = async (): Promise<Round> => {
-  const bus = new MemoryBus();
+const round = async (dir?: string): Promise<Round> => {
+  const bus = dir === undefined ? new MemoryBus() : await MemoryBus.open({ dir });
   await bus.ensureTopic('trades', PARTITIONS);
   const consumer = bus.consumer({ group: 'bench', topics: ['trades'], maxBatch: BATCH });
   let seen = 0;
@@ -55,14 +60,36 @@ const round = async (): Promise<Round> => {
 };
 
 // Best of 5: the first rounds include JIT warm-up.
-let best: Round = { wall: 0, cpu: 0 };
-for (let i = 0; i < 5; i++) {
-  const r = await round();
-  console.log(
-    `round ${i + 1}: ${Math.round(r.wall)} records/s wall, ${Math.round(r.cpu)} records per CPU-second`,
-  );
-  best = { wall: Math.max(best.wall, r.wall), cpu: Math.max(best.cpu, r.cpu) };
-  (globalThis as { gc?: () => void }).gc?.();
-}
-report('bus-memory-throughput', Math.round(best.wall), 'records/s');
-report('bus-memory-throughput-cpu', Math.round(best.cpu), 'records/cpu-s');
+const best = async (label: string, dirs: boolean): Promise<Round> => {
+  let top: Round = { wall: 0, cpu: 0 };
+  for (let i = 0; i < 5; i++) {
+    const dir = dirs ? mkdtempSync(join(tmpdir(), 'tickstream-bench-bus-')) : undefined;
+    try {
+      const r = await round(dir);
+      console.log(
+        `${label} round ${i + 1}: ${Math.round(r.wall)} records/s wall, ${Math.round(r.cpu)} records per CPU-second`,
+      );
+      top = { wall: Math.max(top.wall, r.wall), cpu: Math.max(top.cpu, r.cpu) };
+      if (dir !== undefined && i === 4) {
+        const t0 = performance.now();
+        const reopened = await MemoryBus.open({ dir });
+        const ms = performance.now() - t0;
+        const ends = await reopened.endOffsets('trades');
+        await reopened.close();
+        if (ends.reduce((s, e) => s + e, 0) !== RECORDS) throw new Error('reopen lost records');
+        report('bus-durable-reopen', Math.round(RECORDS / (ms / 1000)), 'records/s');
+      }
+    } finally {
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    }
+    (globalThis as { gc?: () => void }).gc?.();
+  }
+  return top;
+};
+
+const memory = await best('memory', false);
+report('bus-memory-throughput', Math.round(memory.wall), 'records/s');
+report('bus-memory-throughput-cpu', Math.round(memory.cpu), 'records/cpu-s');
+const durable = await best('durable', true);
+report('bus-durable-throughput', Math.round(durable.wall), 'records/s');
+report('bus-durable-throughput-cpu', Math.round(durable.cpu), 'records/cpu-s');

@@ -17,6 +17,67 @@ export const FRAME_HEADER = FRAME_PREFIX + BODY_HEADER;
 export const RECORD_HEADER = 16;
 export const BATCH_MAGIC = 0x31425354; // "TSB1" read as little-endian u32
 
+/** Writes a key as UTF-8; short ASCII keys (symbols, user ids) in a JS loop, cheaper than a native call. */
+const writeKey = (bytes: Buffer, key: string, at: number): number => {
+  const n = key.length;
+  if (n <= 32) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = key.charCodeAt(i);
+      if (c >= 0x80) break;
+      bytes[at + i] = c;
+    }
+    if (i === n) return n;
+  }
+  return bytes.write(key, at, 'utf8');
+};
+
+/**
+ * Decodes keys while recovering, sharing one string per distinct key (keys repeat: symbols, users) and
+ * skipping the UTF-8 decoder for short ASCII keys already seen: a hash of the bytes picks a slot whose
+ * string is compared byte for byte.
+ */
+export class KeyDecoder {
+  private readonly slots: string[] = new Array<string>(1 << 14).fill('');
+  private readonly shared = new Map<string, string>();
+
+  decode(data: Buffer, from: number, to: number): string {
+    const n = to - from;
+    if (n === 0) return '';
+    if (n <= 32) {
+      let h = 0x811c9dc5;
+      let ascii = true;
+      for (let i = from; i < to; i++) {
+        const b = data[i]!;
+        if (b >= 0x80) ascii = false;
+        h = Math.imul(h ^ b, 0x01000193);
+      }
+      if (ascii) {
+        const slot = (h >>> 0) & (this.slots.length - 1);
+        const known = this.slots[slot]!;
+        if (known.length === n) {
+          let same = true;
+          for (let i = 0; i < n; i++) {
+            if (known.charCodeAt(i) !== data[from + i]) {
+              same = false;
+              break;
+            }
+          }
+          if (same) return known;
+        }
+        const key = data.toString('latin1', from, to);
+        this.slots[slot] = key;
+        return key;
+      }
+    }
+    const key = data.toString('utf8', from, to);
+    const known = this.shared.get(key);
+    if (known !== undefined) return known;
+    if (this.shared.size < 1 << 16) this.shared.set(key, key);
+    return key;
+  }
+}
+
 /** Encodes one batch into a reused buffer: begin, add each record, finish. */
 export class FrameWriter {
   bytes: Buffer;
@@ -25,7 +86,7 @@ export class FrameWriter {
   private count = 0;
 
   constructor(initial = 1 << 16) {
-    this.bytes = Buffer.allocUnsafe(initial);
+    this.bytes = Buffer.allocUnsafe(Math.max(initial, FRAME_HEADER));
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 
@@ -40,7 +101,7 @@ export class FrameWriter {
     this.ensure(this.pos + RECORD_HEADER + key.length * 3 + value.length);
     const at = this.pos;
     const view = this.view;
-    const keyLength = key.length === 0 ? 0 : this.bytes.write(key, at + RECORD_HEADER, 'utf8');
+    const keyLength = writeKey(this.bytes, key, at + RECORD_HEADER);
     view.setFloat64(at, timestamp, true);
     view.setUint32(at + 8, keyLength, true);
     view.setUint32(at + 12, value.length, true);
@@ -116,15 +177,16 @@ export const scanFrames = (
   data: Buffer,
   baseOffset: number,
   visit: RecordVisitor,
-  keys: Map<string, string>,
+  keys: KeyDecoder,
 ): ScanResult => {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let pos = 0;
   let offset = baseOffset;
   while (pos < data.length) {
     const checked = checkFrame(data, pos, offset);
     if (typeof checked === 'string') return { validEnd: pos, nextOffset: offset, problem: checked };
     const end = pos + checked;
-    const count = data.readUInt32LE(pos + FRAME_PREFIX + 4);
+    const count = view.getUint32(pos + FRAME_PREFIX + 4, true);
     // Validate the record layout before visiting any record, so a bad frame contributes nothing.
     let r = pos + FRAME_HEADER;
     for (let i = 0; i < count; i++) {
@@ -132,7 +194,7 @@ export const scanFrames = (
         r = -1;
         break;
       }
-      r += RECORD_HEADER + data.readUInt32LE(r + 8) + data.readUInt32LE(r + 12);
+      r += RECORD_HEADER + view.getUint32(r + 8, true) + view.getUint32(r + 12, true);
       if (r > end) break;
     }
     if (count === 0 || r !== end) {
@@ -140,17 +202,12 @@ export const scanFrames = (
     }
     r = pos + FRAME_HEADER;
     for (let i = 0; i < count; i++) {
-      const timestamp = data.readDoubleLE(r);
-      const keyLength = data.readUInt32LE(r + 8);
-      const valueLength = data.readUInt32LE(r + 12);
+      const timestamp = view.getFloat64(r, true);
+      const keyLength = view.getUint32(r + 8, true);
+      const valueLength = view.getUint32(r + 12, true);
       const k = r + RECORD_HEADER;
       const v = k + keyLength;
-      // Keys repeat (symbols, users): share one string per distinct key instead of one per record.
-      let key = keyLength === 0 ? '' : data.toString('utf8', k, v);
-      const known = keys.get(key);
-      if (known !== undefined) key = known;
-      else if (keys.size < 1 << 16) keys.set(key, key);
-      visit(key, data, v, v + valueLength, timestamp);
+      visit(keys.decode(data, k, v), data, v, v + valueLength, timestamp);
       r = v + valueLength;
     }
     offset += count;

@@ -10,7 +10,7 @@
 import { TickstreamError } from '../../domain/errors.ts';
 import { partitionFor } from '../partitioner.ts';
 import type { Bus, ConsumeOptions, Consumer, ProduceRecord } from '../port.ts';
-import { FrameWriter } from './batch-frame.ts';
+import { FrameWriter, KeyDecoder } from './batch-frame.ts';
 import { BusDirectory } from './bus-dir.ts';
 import type { CommitEntry } from './commit-log.ts';
 import { type ConsumerHost, MemoryConsumer } from './consumer.ts';
@@ -105,7 +105,7 @@ export class MemoryBus implements Bus {
         : { commitCompactEvery: positiveInt(options.commitCompactEvery, 'commitCompactEvery') }),
     });
     try {
-      const keys = new Map<string, string>(); // shared key strings while loading
+      const keys = new KeyDecoder(); // shares key strings while loading
       for (const meta of disk.storedTopics()) {
         const t = new MemoryTopic(meta.name, meta.partitions, bus.chunkSize, bus.retention);
         const segments = disk.partitionLogs(meta.name, meta.partitions);

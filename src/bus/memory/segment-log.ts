@@ -21,7 +21,7 @@ import {
   unlinkSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type RecordVisitor, scanFrames, validFrameAfter } from './batch-frame.ts';
+import { type KeyDecoder, type RecordVisitor, scanFrames, validFrameAfter } from './batch-frame.ts';
 import { fsyncDir, writeFully } from './dir-files.ts';
 import { BusLogCorruptError, busIoError } from './log-errors.ts';
 
@@ -64,7 +64,7 @@ export class SegmentLog {
   }
 
   /** Loads every segment into `sink`; truncates a torn tail; throws BusLogCorruptError on corruption. */
-  recover(sink: RecoverySink, keys: Map<string, string>): void {
+  recover(sink: RecoverySink, keys: KeyDecoder): void {
     let names: string[];
     try {
       names = readdirSync(this.dir);
