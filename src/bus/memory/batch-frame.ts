@@ -10,6 +10,7 @@
 // the whole batch, which was never acknowledged (send resolves after the write returns).
 
 import { crc32 } from 'node:zlib';
+import { TickstreamError } from '../../domain/errors.ts';
 
 export const FRAME_PREFIX = 8;
 export const BODY_HEADER = 16;
@@ -115,6 +116,9 @@ export class FrameWriter {
   finish(): number {
     const view = this.view;
     const length = this.pos;
+    if (length - FRAME_PREFIX > 0xffffffff) {
+      throw new TickstreamError('VALIDATION_FAILED', 'one send holds over 4 GiB for one partition');
+    }
     view.setUint32(0, length - FRAME_PREFIX, true);
     view.setUint32(FRAME_PREFIX, BATCH_MAGIC, true);
     view.setUint32(FRAME_PREFIX + 4, this.count, true);
