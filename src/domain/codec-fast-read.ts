@@ -46,10 +46,21 @@ interface ReaderState {
   error: string;
   /** Whether the last string read was a token: 1+ bytes, all printable ASCII 0x21..0x7e. */
   token: boolean;
+  /** Whether every condition of the last conditions array read passes checkTrade's rule. */
+  conditionsClean: boolean;
 }
 
-// One object rather than module-level lets: measured about 25% faster (V8 keeps its shape constant).
-const S: ReaderState = { buf: new Uint8Array(0), pos: 0, end: 0, budget: 0, error: '', token: false };
+// One object rather than module-level lets: faster in an A/B here (property loads on a constant-shape
+// object instead of context slots with hole checks). It holds the last input until the next call.
+const S: ReaderState = {
+  buf: new Uint8Array(0),
+  pos: 0,
+  end: 0,
+  budget: 0,
+  error: '',
+  token: false,
+  conditionsClean: true,
+};
 
 const fail = (detail: string): number => {
   S.error = detail;
@@ -130,7 +141,7 @@ const readDouble = (what: string): number => {
 
 /** ASCII strings up to this many bytes (every symbol and condition) are built from char codes. */
 const SHORT_STRING = 16;
-// fatal: invalid UTF-8 is an S.error, not U+FFFD; ignoreBOM: a leading U+FEFF is kept, as avsc keeps it.
+// fatal: invalid UTF-8 is an error, not U+FFFD; ignoreBOM: a leading U+FEFF is kept, as avsc keeps it.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const readString = (what: string): string => {
@@ -189,7 +200,7 @@ const start = (b: Uint8Array, at: number): void => {
   S.error = '';
 };
 
-/** After the last field: the body must S.end exactly at the S.end of the bytes. */
+/** After the last field: the body must end exactly at the end of the bytes. */
 const trailing = (): string | undefined => {
   if (S.pos < 0) return S.error;
   return S.pos === S.end ? undefined : `${S.end - S.pos} trailing bytes after the record`;
@@ -197,12 +208,9 @@ const trailing = (): string | undefined => {
 
 // ---- Trade ------------------------------------------------------------------------------------------
 
-/** Whether every condition read by the last readConditions call passes checkTrade's rule. */
-let conditionsClean = true;
-
 /** Reads the conditions array (blocks of strings) into `out`; false with `error` set on failure. */
 const readConditions = (out: string[]): boolean => {
-  conditionsClean = true;
+  S.conditionsClean = true;
   for (;;) {
     let count = readVarint(10, 'conditions block count');
     if (S.pos < 0) return false;
@@ -229,13 +237,13 @@ const readConditions = (out: string[]): boolean => {
     for (let i = 0; i < count; i++) {
       const c = readString('conditions[]');
       if (S.pos < 0) return false;
-      if (!S.token || c.length > MAX_CONDITION_LEN) conditionsClean = false;
+      if (!S.token || c.length > MAX_CONDITION_LEN) S.conditionsClean = false;
       out.push(c);
     }
   }
 };
 
-/** Decodes a Trade v1 body that starts at `at` and runs to the S.end of `b`. */
+/** Decodes a Trade v1 body that starts at `at` and runs to the end of `b`. */
 export const readTrade = (b: Uint8Array, at: number): Verdict<Trade> => {
   start(b, at);
   const symbol = readString('symbol');
@@ -249,7 +257,7 @@ export const readTrade = (b: Uint8Array, at: number): Verdict<Trade> => {
   if (S.pos < 0) return reject('decode_error', S.error);
   const conditions: string[] = [];
   if (!readConditions(conditions)) return reject('decode_error', S.error);
-  clean = clean && conditionsClean;
+  clean = clean && S.conditionsClean;
   const seq = readVarint(10, 'seq');
   const bad = trailing();
   if (bad !== undefined) return reject('decode_error', bad);
@@ -281,7 +289,7 @@ export const readTrade = (b: Uint8Array, at: number): Verdict<Trade> => {
 
 const SIDES: readonly Side[] = ['buy', 'sell'];
 
-/** Decodes a Fill v1 body that starts at `at` and runs to the S.end of `b`. */
+/** Decodes a Fill v1 body that starts at `at` and runs to the end of `b`. */
 export const readFill = (b: Uint8Array, at: number): Verdict<Fill> => {
   start(b, at);
   const fillId = readString('fillId');

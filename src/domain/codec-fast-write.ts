@@ -22,7 +22,7 @@ interface WriterState {
   subject: string;
 }
 
-// One object rather than module-level lets (faster in V8, as in codec-fast-read.ts).
+// One object rather than module-level lets, as in codec-fast-read.ts.
 const S: WriterState = { out: Buffer.allocUnsafe(256), w: 0, cap: 0, subject: '' };
 
 const invalid = (field: string, v: unknown): never => {
