@@ -21,11 +21,14 @@ node --test --test-reporter=spec \
 
 if [[ -d test/stack && "${TICKSTREAM_SKIP_STACK:-}" != 1 ]]; then
   step "production adapters against real Kafka and Cassandra"
-  started=0
-  cleanup() { if [[ $started == 1 ]]; then bash scripts/stack/stack.sh stop all || true; fi; }
+  # Stop afterwards only what this run started (a developer's running stack is left as it was).
+  was_running=$(bash scripts/stack/stack.sh status | awk '$2 == "running" {print $1}' | tr '\n' ' ')
+  cleanup() {
+    for svc in kafka cassandra; do
+      [[ " $was_running " == *" $svc "* ]] || bash scripts/stack/stack.sh stop "$svc" || true
+    done
+  }
   trap cleanup EXIT
-  bash scripts/stack/stack.sh fetch
-  if ! bash scripts/stack/stack.sh status >/dev/null 2>&1; then started=1; fi
   bash scripts/stack/stack.sh start all
   TICKSTREAM_STACK=1 node --test --test-reporter=spec --test-concurrency=1 'test/stack/*.test.ts'
 fi

@@ -40,7 +40,8 @@ export const ConfigSchema = z
       .object({
         kind: z.enum(['memory', 'kafka']).default('memory'),
         partitions: z.number().int().min(1).max(1024).default(8),
-        retentionRecords: z.number().int().positive().default(5_000_000),
+        /** Embedded bus: records kept per partition (older ones are dropped, as Kafka retention does). */
+        retentionRecords: z.number().int().positive().default(1_000_000),
         kafka: z
           .object({
             brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),

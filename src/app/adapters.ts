@@ -1,6 +1,7 @@
 // The one place where adapters are chosen from configuration. Nothing else knows which bus or store
 // is in use. Production adapters are imported lazily so the embedded default loads no driver.
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { type AnalyticsConfig, resolveAnalyticsConfig } from '../analytics/config.ts';
 import { MemoryBus } from '../bus/memory/index.ts';
 import type { Bus } from '../bus/port.ts';
@@ -14,7 +15,11 @@ export async function openBus(config: Config): Promise<Bus> {
   const bus: Bus =
     config.bus.kind === 'kafka'
       ? await (await import('../bus/kafka/index.ts')).KafkaBus.connect(config.bus.kafka)
-      : new MemoryBus({ retentionRecords: config.bus.retentionRecords });
+      : // The embedded log lives in the data directory so a restart (even after kill -9) resumes it.
+        await MemoryBus.open({
+          dir: join(config.dataDir, 'bus'),
+          retentionRecords: config.bus.retentionRecords,
+        });
   for (const topic of [...Object.values(TOPICS), FIRM_TOPIC])
     await bus.ensureTopic(topic, config.bus.partitions);
   return bus;
