@@ -1,7 +1,12 @@
 // Trades per second through MarketAnalytics on one core: 4 intervals (1 s, 1 min, 5 min, 1 h) with
 // SMA 5/10, EMA 12/26, RSI 14, Bollinger 20, price alerts and anomaly scores, over 500 symbols.
-// Trades are generated beforehand (random-walk prices, event times 1 µs–1 ms apart), the watermark
-// (newest time − 2 s) is advanced and the output drained every 1000 trades, as the engine would.
+// Trades are generated beforehand (random-walk prices, event times 1 µs–1 ms apart).
+// The headline models the runtime (src/engine/runtime.ts, src/app/analytics-processor.ts): input comes in
+// batches of up to engine.maxBatch = 5000 records and the watermark (newest time − 2 s) advances once per
+// batch; output is drained only when the task flushes before a checkpoint, every
+// engine.checkpointIntervalMs (1 s). Here it drains every 100,000 trades — 0.1 s at the 1M trades/s target,
+// more often than the runtime, to be conservative. The `-drain1000` line keeps the old, far harsher
+// cadence (watermark and drain every 1000 trades: ~2 provisional candles per trade) in sight.
 import os from 'node:os';
 import { resolveAnalyticsConfig } from '../src/analytics/config.ts';
 import { MarketAnalytics } from '../src/analytics/market.ts';
@@ -11,7 +16,13 @@ import { report } from './lib.ts';
 
 const SYMBOLS = 500;
 const TRADES = Number(process.env.BENCH_TRADES ?? 2_000_000);
-const BATCH = 1000;
+/** Watermark advanced every `wmEvery` trades, output drained every `drainEvery` trades. */
+interface Cadence {
+  wmEvery: number;
+  drainEvery: number;
+}
+const RUNTIME: Cadence = { wmEvery: 5000, drainEvery: 100_000 };
+const DRAIN1000: Cadence = { wmEvery: 1000, drainEvery: 1000 };
 const LATENESS_MS = 2000;
 
 // Deterministic PRNG (mulberry32) so runs are comparable.
@@ -60,20 +71,26 @@ const trades: Trade[] = new Array(TRADES);
 const config = resolveAnalyticsConfig();
 // Wall time is what the figure is; CPU time of this process is printed beside it because the machine is
 // shared (load above the core count inflates wall time, and CPU time less so).
-const run = (n: number): { ms: number; cpuMs: number; candles: number; alerts: number } => {
+const run = (n: number, c: Cadence): { ms: number; cpuMs: number; candles: number; alerts: number } => {
   const m = new MarketAnalytics(config, universe);
   const out: { candles: Candle[]; alerts: Alert[] } = { candles: [], alerts: [] };
   let candles = 0;
   let alerts = 0;
   let maxT = 0;
+  let toWm = c.wmEvery;
+  let toDrain = c.drainEvery;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const t = trades[i]!;
     m.onTrade(t);
     if (t.time > maxT) maxT = t.time;
-    if ((i + 1) % BATCH === 0) {
+    if (--toWm === 0) {
+      toWm = c.wmEvery;
       m.advanceWatermark((maxT - LATENESS_MS) as EventTimeMs);
+    }
+    if (--toDrain === 0) {
+      toDrain = c.drainEvery;
       m.drain(out);
       candles += out.candles.length;
       alerts += out.alerts.length;
@@ -82,27 +99,35 @@ const run = (n: number): { ms: number; cpuMs: number; candles: number; alerts: n
     }
   }
   const ms = performance.now() - t0;
-  const c = process.cpuUsage(c0);
-  return { ms, cpuMs: (c.user + c.system) / 1000, candles, alerts };
+  const cpu = process.cpuUsage(c0);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, candles, alerts };
 };
 
-run(Math.min(TRADES, 300_000)); // warm-up (JIT)
-const rates: number[] = [];
-const cpuRates: number[] = [];
-let last = { ms: 0, cpuMs: 0, candles: 0, alerts: 0 };
-for (let r = 0; r < 3; r++) {
-  (globalThis as { gc?: () => void }).gc?.();
-  last = run(TRADES);
-  rates.push(TRADES / (last.ms / 1000));
-  cpuRates.push(TRADES / (last.cpuMs / 1000));
-}
-rates.sort((a, b) => a - b);
-cpuRates.sort((a, b) => a - b);
 const spanS = (trades[TRADES - 1]!.time - trades[0]!.time) / 1000;
-console.log(
-  `# ${TRADES} trades over ${SYMBOLS} symbols, ${spanS.toFixed(0)} s of event time; per run ${last.candles} candles ` +
-    `(${(last.candles / TRADES).toFixed(2)} per trade), ${last.alerts} alerts; runs ${rates.map((x) => Math.round(x)).join(', ')} trades/s`,
-);
-console.log(`# load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`);
-report('analytics-throughput', Math.round(rates[1]!), 'trades/s');
-report('analytics-throughput-cpu', Math.round(cpuRates[1]!), 'trades/cpu-s');
+console.log(`# ${TRADES} trades over ${SYMBOLS} symbols, ${spanS.toFixed(0)} s of event time`);
+
+/** Three timed runs after a warm-up; reports the median wall and per-CPU-second rates. */
+const measure = (name: string, c: Cadence): void => {
+  run(Math.min(TRADES, 300_000), c); // warm-up (JIT)
+  const rates: number[] = [];
+  const cpuRates: number[] = [];
+  let last = { ms: 0, cpuMs: 0, candles: 0, alerts: 0 };
+  for (let r = 0; r < 3; r++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    last = run(TRADES, c);
+    rates.push(TRADES / (last.ms / 1000));
+    cpuRates.push(TRADES / (last.cpuMs / 1000));
+  }
+  rates.sort((a, b) => a - b);
+  cpuRates.sort((a, b) => a - b);
+  console.log(
+    `# ${name}: watermark every ${c.wmEvery}, drain every ${c.drainEvery} trades; per run ${last.candles} candles ` +
+      `(${(last.candles / TRADES).toFixed(3)} per trade), ${last.alerts} alerts; runs ${rates.map((x) => Math.round(x)).join(', ')} trades/s, ` +
+      `${cpuRates.map((x) => Math.round(x)).join(', ')} trades/cpu-s; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`,
+  );
+  report(name, Math.round(rates[1]!), 'trades/s');
+  report(`${name}-cpu`, Math.round(cpuRates[1]!), 'trades/cpu-s');
+};
+
+measure('analytics-throughput', RUNTIME);
+measure('analytics-throughput-drain1000', DRAIN1000);

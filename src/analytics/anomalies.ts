@@ -3,7 +3,7 @@
 // final bars: z = (x − mean) / σ (population σ). |z| ≥ threshold raises an alert; then the bar joins
 // the window. No score until the window is full, nor when σ is negligible against the mean (a flat
 // history would make any change infinitely anomalous). Each bar is scored once, so no hysteresis.
-import type { Alert, AlertKind, Candle } from '../domain/types.ts';
+import type { Alert, AlertKind, Candle, EventTimeMs } from '../domain/types.ts';
 import type { ByteReader, ByteWriter } from './bytes.ts';
 import { RollingMoments } from './indicators/rolling-moments.ts';
 
@@ -34,13 +34,18 @@ export class AnomalyDetector {
 
   /** Scores a final bar of `intervalMs` for symbol index s. */
   onBar(s: number, c: Candle, out: Alert[]): void {
-    this.score(s, c, 'volume_zscore', this.volume[s]!, c.volume, out);
-    const prev = this.lastClose[s]!;
-    this.lastClose[s] = c.close;
-    if (!Number.isNaN(prev)) this.score(s, c, 'return_zscore', this.returns[s]!, c.close / prev - 1, out);
+    this.onBarValues(s, c.start, c.volume, c.close, out);
   }
 
-  private score(s: number, c: Candle, kind: AlertKind, m: RollingMoments, x: number, out: Alert[]): void {
+  /** `onBar` from the numbers it uses: the bar's start, volume and close. */
+  onBarValues(s: number, start: number, volume: number, close: number, out: Alert[]): void {
+    this.score(s, start, 'volume_zscore', this.volume[s]!, volume, out);
+    const prev = this.lastClose[s]!;
+    this.lastClose[s] = close;
+    if (!Number.isNaN(prev)) this.score(s, start, 'return_zscore', this.returns[s]!, close / prev - 1, out);
+  }
+
+  private score(s: number, start: number, kind: AlertKind, m: RollingMoments, x: number, out: Alert[]): void {
     if (m.full) {
       const mean = m.mean;
       const sd = Math.sqrt(m.variance);
@@ -50,12 +55,12 @@ export class AnomalyDetector {
           const symbol = this.symbols[s]!;
           out.push({
             symbol,
-            time: c.start,
+            time: start as EventTimeMs,
             kind,
             value: z,
             threshold: z > 0 ? this.z : -this.z,
-            id: `${symbol}|${kind}|${this.intervalMs}|${c.start}|-`,
-            message: `${symbol} ${kind === 'volume_zscore' ? 'volume' : 'return'} z-score ${z.toFixed(2)} on the ${this.intervalMs / 1000} s bar at ${new Date(c.start).toISOString()} (|z| ≥ ${this.z} over the last ${m.period} bars)`,
+            id: `${symbol}|${kind}|${this.intervalMs}|${start}|-`,
+            message: `${symbol} ${kind === 'volume_zscore' ? 'volume' : 'return'} z-score ${z.toFixed(2)} on the ${this.intervalMs / 1000} s bar at ${new Date(start).toISOString()} (|z| ≥ ${this.z} over the last ${m.period} bars)`,
           });
         }
       }

@@ -7,8 +7,9 @@
 // open buckets. They live in typed arrays, `lanes` per series, lane = bucket number mod lanes; a bucket
 // that finds its lane taken by an open older one pushes that one into a spill map (correct, slower).
 // Series index ("slot") = symbolIndex × nIntervals + intervalIndex; lane index = slot × lanes + lane.
-import type { Candle, DurationMs, EventTimeMs, IndicatorValues, Price, Quantity } from '../domain/types.ts';
+import type { Candle, DurationMs, EventTimeMs, Price, Quantity } from '../domain/types.ts';
 import { type ByteReader, type ByteWriter, corrupt } from './bytes.ts';
+import { FinalBarLog } from './final-log.ts';
 import { type IndicatorParams, IndicatorSet } from './indicators/indicator-set.ts';
 
 export interface CandleBookParams {
@@ -33,39 +34,82 @@ interface SpillBar {
   closeSeq: number;
 }
 
-export type FinalBarListener = (symbolIndex: number, intervalIndex: number, candle: Candle) => void;
+/** Called for every final bar (after its indicators were updated), with what anomaly scoring needs. */
+export type FinalBarListener = (
+  symbolIndex: number,
+  intervalIndex: number,
+  start: number,
+  volume: number,
+  close: number,
+) => void;
+
+// A lane's fields, interleaved (one lane = F consecutive floats) so that a trade touches one or two
+// cache lines per interval rather than one per field.
+const START = 0; // NaN = empty lane
+const HIGH = 1;
+const LOW = 2;
+const VOLUME = 3;
+const PV = 4;
+const COUNT = 5;
+const OPEN_T = 6;
+const OPEN_SEQ = 7;
+const OPEN = 8;
+const CLOSE_T = 9;
+const CLOSE_SEQ = 10;
+const CLOSE = 11;
+const F = 12;
+/** Field order of the snapshot (one array per field, as in version 1 of the layout). */
+const SNAPSHOT_FIELDS = [
+  START,
+  OPEN,
+  HIGH,
+  LOW,
+  CLOSE,
+  VOLUME,
+  PV,
+  COUNT,
+  OPEN_T,
+  OPEN_SEQ,
+  CLOSE_T,
+  CLOSE_SEQ,
+];
+
+// A final-bar log record: these, then the indicator set's raw values.
+const R_SLOT = 0;
+const R_START = 1;
+const R_OPEN = 2;
+const R_HIGH = 3;
+const R_LOW = 4;
+const R_CLOSE = 5;
+const R_VOLUME = 6;
+const R_PV = 7;
+const R_COUNT = 8;
+const R_INDICATORS = 9;
 
 export class CandleBook {
   readonly symbols: readonly string[];
   readonly intervalsMs: readonly number[];
   readonly nIntervals: number;
   readonly lanes: number;
-  /** Called for every final candle, in finalisation order (after its indicators were updated). */
+  /** Called for every final bar, in finalisation order (after its indicators were updated). */
   onFinal: FinalBarListener | undefined;
 
   private readonly iv: Float64Array;
-  // per lane
-  private readonly start: Float64Array; // NaN = empty lane
-  private readonly open: Float64Array;
-  private readonly high: Float64Array;
-  private readonly low: Float64Array;
-  private readonly close: Float64Array;
-  private readonly volume: Float64Array;
-  private readonly pv: Float64Array;
-  private readonly count: Float64Array;
-  private readonly openT: Float64Array;
-  private readonly openSeq: Float64Array;
-  private readonly closeT: Float64Array;
-  private readonly closeSeq: Float64Array;
+  /** Lanes, F floats each; lane l of slot s starts at (s × lanes + l) × F. */
+  private readonly bars: Float64Array;
   // per slot
   /** Start of the newest bucket the series has seen (the forming bar); −∞ before any trade. */
   private readonly newest: Float64Array;
+  /** Offset in `bars` of the forming bar's lane (checked against its start before use). */
+  private readonly newestAt: Int32Array;
   private readonly dirty: Uint8Array;
   private readonly dirtyList: Int32Array;
   private dirtyCount = 0;
   private readonly sets: IndicatorSet[];
   /** Indicator state length of one series (snapshot layout). */
   private readonly setLength: number;
+  /** Final bars not yet handed out, in finalisation order. */
+  private readonly finals: FinalBarLog;
   /** Closes fed to valuesAfter for a forming bar: older open buckets, then the bar itself. */
   private extras = new Float64Array(16);
   private spill = new Map<number, SpillBar[]>();
@@ -84,25 +128,17 @@ export class CandleBook {
     this.lanes = p.openBucketsPerSeries;
     this.iv = Float64Array.from(p.intervalsMs);
     const slots = symbols.length * this.nIntervals;
-    const n = slots * this.lanes;
-    this.start = new Float64Array(n).fill(Number.NaN);
-    this.open = new Float64Array(n);
-    this.high = new Float64Array(n);
-    this.low = new Float64Array(n);
-    this.close = new Float64Array(n);
-    this.volume = new Float64Array(n);
-    this.pv = new Float64Array(n);
-    this.count = new Float64Array(n);
-    this.openT = new Float64Array(n);
-    this.openSeq = new Float64Array(n);
-    this.closeT = new Float64Array(n);
-    this.closeSeq = new Float64Array(n);
+    this.bars = new Float64Array(slots * this.lanes * F);
+    for (let o = 0; o < this.bars.length; o += F) this.bars[o + START] = Number.NaN;
     this.newest = new Float64Array(slots).fill(Number.NEGATIVE_INFINITY);
+    this.newestAt = new Int32Array(slots);
     this.dirty = new Uint8Array(slots);
     this.dirtyList = new Int32Array(slots);
     this.sets = [];
     for (let i = 0; i < slots; i++) this.sets.push(new IndicatorSet(p.indicators));
-    this.setLength = new IndicatorSet(p.indicators).stateLength;
+    const proto = new IndicatorSet(p.indicators);
+    this.setLength = proto.stateLength;
+    this.finals = new FinalBarLog(R_INDICATORS + proto.rawLength);
     this.onFinal = undefined;
     this.nextDue = new Float64Array(this.nIntervals).fill(Number.POSITIVE_INFINITY);
   }
@@ -116,6 +152,13 @@ export class CandleBook {
     return time < this.acceptFrom;
   }
 
+  /** Offset in `bars` of the lane that bucket `b` (start / interval) of `slot` maps to. */
+  private laneAt(slot: number, b: number): number {
+    const L = this.lanes;
+    // b − ⌊b / L⌋ × L rather than b % L: on doubles `%` is an fmod call.
+    return (slot * L + (b - Math.floor(b / L) * L)) * F;
+  }
+
   /**
    * Applies one trade of symbol `s` to every interval. Returns false, changing nothing, if it falls in
    * an already final bucket (the caller should have sent it to deadletter as late).
@@ -123,18 +166,28 @@ export class CandleBook {
   add(s: number, price: number, size: number, time: number, seq: number): boolean {
     if (time < this.acceptFrom) return false;
     const nInt = this.nIntervals;
-    const L = this.lanes;
+    const bars = this.bars;
     const base = s * nInt;
     for (let k = 0; k < nInt; k++) {
+      const slot = base + k;
       const iv = this.iv[k]!;
+      const nw = this.newest[slot]!;
+      // Fast path, most trades: the forming bar, found without dividing. Event times are integers
+      // (validated), so time ∈ [nw, nw + iv) is exactly ⌊time / iv⌋ × iv = nw.
+      if (time >= nw && time < nw + iv) {
+        const o = this.newestAt[slot]!;
+        if (bars[o + START] === nw) {
+          this.update(o, price, size, time, seq);
+          this.markDirty(slot);
+          continue;
+        }
+      }
       const b = Math.floor(time / iv);
       const st = b * iv;
-      const slot = base + k;
-      // b − ⌊b / L⌋ × L rather than b % L: on doubles `%` is an fmod call, and this is the hot path.
-      const li = slot * L + (b - Math.floor(b / L) * L);
-      const cur = this.start[li]!;
+      const o = this.laneAt(slot, b);
+      const cur = bars[o + START]!;
       if (cur === st) {
-        this.update(li, price, size, time, seq);
+        this.update(o, price, size, time, seq);
       } else {
         if (!Number.isNaN(cur)) {
           // lane taken by another open bucket
@@ -142,78 +195,87 @@ export class CandleBook {
             this.addToSpill(slot, k, st, price, size, time, seq);
             continue; // an older bucket: never the forming bar
           }
-          this.spillLane(slot, li);
+          this.spillLane(slot, o);
         }
-        this.init(li, st, price, size, time, seq);
+        this.init(o, st, price, size, time, seq);
         const due = st + iv;
         if (due < this.nextDue[k]!) this.nextDue[k] = due;
       }
-      const nw = this.newest[slot]!;
       if (st >= nw) {
-        if (st > nw) this.newest[slot] = st;
-        if (this.dirty[slot] === 0) {
-          this.dirty[slot] = 1;
-          this.dirtyList[this.dirtyCount++] = slot;
+        if (st > nw) {
+          this.newest[slot] = st;
+          this.newestAt[slot] = o;
         }
+        this.markDirty(slot);
       }
     }
     return true;
   }
 
-  private init(li: number, st: number, price: number, size: number, time: number, seq: number): void {
-    this.start[li] = st;
-    this.open[li] = price;
-    this.high[li] = price;
-    this.low[li] = price;
-    this.close[li] = price;
-    this.volume[li] = size;
-    this.pv[li] = price * size;
-    this.count[li] = 1;
-    this.openT[li] = time;
-    this.openSeq[li] = seq;
-    this.closeT[li] = time;
-    this.closeSeq[li] = seq;
-  }
-
-  private update(li: number, price: number, size: number, time: number, seq: number): void {
-    if (price > this.high[li]!) this.high[li] = price;
-    if (price < this.low[li]!) this.low[li] = price;
-    this.volume[li] = this.volume[li]! + size;
-    this.pv[li] = this.pv[li]! + price * size;
-    this.count[li] = this.count[li]! + 1;
-    const ot = this.openT[li]!;
-    if (time < ot || (time === ot && seq < this.openSeq[li]!)) {
-      this.open[li] = price;
-      this.openT[li] = time;
-      this.openSeq[li] = seq;
-    }
-    const ct = this.closeT[li]!;
-    if (time > ct || (time === ct && seq > this.closeSeq[li]!)) {
-      this.close[li] = price;
-      this.closeT[li] = time;
-      this.closeSeq[li] = seq;
+  private markDirty(slot: number): void {
+    if (this.dirty[slot] === 0) {
+      this.dirty[slot] = 1;
+      this.dirtyList[this.dirtyCount++] = slot;
     }
   }
 
-  private spillLane(slot: number, li: number): void {
+  private init(o: number, st: number, price: number, size: number, time: number, seq: number): void {
+    const b = this.bars;
+    b[o + START] = st;
+    b[o + HIGH] = price;
+    b[o + LOW] = price;
+    b[o + VOLUME] = size;
+    b[o + PV] = price * size;
+    b[o + COUNT] = 1;
+    b[o + OPEN_T] = time;
+    b[o + OPEN_SEQ] = seq;
+    b[o + OPEN] = price;
+    b[o + CLOSE_T] = time;
+    b[o + CLOSE_SEQ] = seq;
+    b[o + CLOSE] = price;
+  }
+
+  private update(o: number, price: number, size: number, time: number, seq: number): void {
+    const b = this.bars;
+    if (price > b[o + HIGH]!) b[o + HIGH] = price;
+    if (price < b[o + LOW]!) b[o + LOW] = price;
+    b[o + VOLUME] = b[o + VOLUME]! + size;
+    b[o + PV] = b[o + PV]! + price * size;
+    b[o + COUNT] = b[o + COUNT]! + 1;
+    const ot = b[o + OPEN_T]!;
+    if (time < ot || (time === ot && seq < b[o + OPEN_SEQ]!)) {
+      b[o + OPEN] = price;
+      b[o + OPEN_T] = time;
+      b[o + OPEN_SEQ] = seq;
+    }
+    const ct = b[o + CLOSE_T]!;
+    if (time > ct || (time === ct && seq > b[o + CLOSE_SEQ]!)) {
+      b[o + CLOSE] = price;
+      b[o + CLOSE_T] = time;
+      b[o + CLOSE_SEQ] = seq;
+    }
+  }
+
+  private spillLane(slot: number, o: number): void {
+    const b = this.bars;
     const bar: SpillBar = {
-      start: this.start[li]!,
-      open: this.open[li]!,
-      high: this.high[li]!,
-      low: this.low[li]!,
-      close: this.close[li]!,
-      volume: this.volume[li]!,
-      pv: this.pv[li]!,
-      count: this.count[li]!,
-      openT: this.openT[li]!,
-      openSeq: this.openSeq[li]!,
-      closeT: this.closeT[li]!,
-      closeSeq: this.closeSeq[li]!,
+      start: b[o + START]!,
+      open: b[o + OPEN]!,
+      high: b[o + HIGH]!,
+      low: b[o + LOW]!,
+      close: b[o + CLOSE]!,
+      volume: b[o + VOLUME]!,
+      pv: b[o + PV]!,
+      count: b[o + COUNT]!,
+      openT: b[o + OPEN_T]!,
+      openSeq: b[o + OPEN_SEQ]!,
+      closeT: b[o + CLOSE_T]!,
+      closeSeq: b[o + CLOSE_SEQ]!,
     };
     const list = this.spill.get(slot);
     if (list === undefined) this.spill.set(slot, [bar]);
     else list.push(bar);
-    this.start[li] = Number.NaN;
+    b[o + START] = Number.NaN;
   }
 
   private addToSpill(
@@ -269,41 +331,131 @@ export class CandleBook {
 
   /**
    * Moves the watermark (never backwards) and finalises, per series in bucket order, every bucket whose
-   * end is ≤ wm, pushing the final candles to `out`. +∞ closes everything (end of input).
+   * end is ≤ wm. +∞ closes everything (end of input). The final candles are kept until `drainFinals`;
+   * when `out` is given they are drained into it at once.
    */
-  advanceWatermark(wm: number, out: Candle[]): void {
-    if (!(wm > this.wm)) return;
-    this.wm = wm;
-    let from = Number.NEGATIVE_INFINITY;
-    for (let k = 0; k < this.nIntervals; k++) {
-      const iv = this.iv[k]!;
-      const a = wm === Number.POSITIVE_INFINITY ? wm : Math.floor(wm / iv) * iv;
-      if (a > from) from = a;
-    }
-    this.acceptFrom = from;
-    const nSym = this.symbols.length;
-    for (let k = 0; k < this.nIntervals; k++) {
-      if (this.nextDue[k]! > wm) continue;
-      let due = Number.POSITIVE_INFINITY;
-      for (let s = 0; s < nSym; s++) {
-        const d = this.finaliseSlot(s, k, wm, out);
-        if (d < due) due = d;
+  advanceWatermark(wm: number, out?: Candle[]): void {
+    if (wm > this.wm) {
+      this.wm = wm;
+      let from = Number.NEGATIVE_INFINITY;
+      for (let k = 0; k < this.nIntervals; k++) {
+        const iv = this.iv[k]!;
+        const a = wm === Number.POSITIVE_INFINITY ? wm : Math.floor(wm / iv) * iv;
+        if (a > from) from = a;
       }
-      this.nextDue[k] = due;
+      this.acceptFrom = from;
+      const nSym = this.symbols.length;
+      for (let k = 0; k < this.nIntervals; k++) {
+        if (this.nextDue[k]! > wm) continue;
+        let due = Number.POSITIVE_INFINITY;
+        for (let s = 0; s < nSym; s++) {
+          const d = this.finaliseSlot(s, k, wm);
+          if (d < due) due = d;
+        }
+        this.nextDue[k] = due;
+      }
+    }
+    if (out !== undefined) this.drainFinals(out);
+  }
+
+  /** Final bars not yet drained. */
+  get pendingFinals(): number {
+    return this.finals.count;
+  }
+
+  /** Pushes the final candles not yet handed out, in finalisation order, and forgets them. */
+  drainFinals(out: Candle[]): void {
+    this.peekFinals(out);
+    this.finals.clear();
+  }
+
+  /** Pushes the final candles not yet handed out, in finalisation order, keeping them. */
+  peekFinals(out: Candle[]): void {
+    const log = this.finals;
+    const d = log.data;
+    const nInt = this.nIntervals;
+    for (let i = 0, r = 0; i < log.count; i++, r += log.stride) {
+      const slot = d[r + R_SLOT]!;
+      const k = slot % nInt;
+      const volume = d[r + R_VOLUME]!;
+      out.push({
+        symbol: this.symbols[(slot - k) / nInt]!,
+        intervalMs: this.iv[k]! as DurationMs,
+        start: d[r + R_START]! as EventTimeMs,
+        open: d[r + R_OPEN]! as Price,
+        high: d[r + R_HIGH]! as Price,
+        low: d[r + R_LOW]! as Price,
+        close: d[r + R_CLOSE]! as Price,
+        volume: volume as Quantity,
+        vwap: (d[r + R_PV]! / volume) as Price,
+        trades: d[r + R_COUNT]!,
+        final: true,
+        indicators: this.sets[slot]!.valuesFromRaw(d, r + R_INDICATORS),
+      });
     }
   }
 
+  /** Adds a final bar to its series' indicators and logs it with their values. */
+  private logFinal(
+    s: number,
+    k: number,
+    slot: number,
+    start: number,
+    open: number,
+    high: number,
+    low: number,
+    close: number,
+    volume: number,
+    pv: number,
+    count: number,
+  ): void {
+    const set = this.sets[slot]!;
+    set.add(close);
+    const r = this.finals.append();
+    const d = this.finals.data;
+    d[r + R_SLOT] = slot;
+    d[r + R_START] = start;
+    d[r + R_OPEN] = open;
+    d[r + R_HIGH] = high;
+    d[r + R_LOW] = low;
+    d[r + R_CLOSE] = close;
+    d[r + R_VOLUME] = volume;
+    d[r + R_PV] = pv;
+    d[r + R_COUNT] = count;
+    set.writeRaw(d, r + R_INDICATORS);
+    this.onFinal?.(s, k, start, volume, close);
+  }
+
+  private logLane(s: number, k: number, slot: number, o: number): void {
+    const b = this.bars;
+    this.logFinal(
+      s,
+      k,
+      slot,
+      b[o + START]!,
+      b[o + OPEN]!,
+      b[o + HIGH]!,
+      b[o + LOW]!,
+      b[o + CLOSE]!,
+      b[o + VOLUME]!,
+      b[o + PV]!,
+      b[o + COUNT]!,
+    );
+    b[o + START] = Number.NaN;
+  }
+
   /** Finalises the slot's due buckets in start order; returns the smallest end among those still open. */
-  private finaliseSlot(s: number, k: number, wm: number, out: Candle[]): number {
+  private finaliseSlot(s: number, k: number, wm: number): number {
     const slot = s * this.nIntervals + k;
     const iv = this.iv[k]!;
-    const L = this.lanes;
-    const first = slot * L;
-    const spilled = this.spill.get(slot);
+    const b = this.bars;
+    const first = slot * this.lanes * F;
+    const end = first + this.lanes * F;
+    const spilled = this.spill.size === 0 ? undefined : this.spill.get(slot);
     let minOpen = Number.POSITIVE_INFINITY;
     let nDue = 0;
-    for (let li = first; li < first + L; li++) {
-      const st = this.start[li]!;
+    for (let o = first; o < end; o += F) {
+      const st = b[o + START]!;
       if (Number.isNaN(st)) continue;
       if (st + iv <= wm) nDue++;
       else if (st < minOpen) minOpen = st;
@@ -312,69 +464,51 @@ export class CandleBook {
       for (const bar of spilled) if (bar.start + iv > wm && bar.start < minOpen) minOpen = bar.start;
     }
     if (nDue === 0 && spilled === undefined) return minOpen + iv;
-    const set = this.sets[slot]!;
     if (spilled === undefined) {
       // Common case: lanes only. Take the due lanes oldest first (nDue is tiny: selection is fine).
       for (let left = nDue; left > 0; left--) {
         let best = -1;
-        for (let li = first; li < first + L; li++) {
-          const st = this.start[li]!;
-          if (!Number.isNaN(st) && st + iv <= wm && (best < 0 || st < this.start[best]!)) best = li;
+        for (let o = first; o < end; o += F) {
+          const st = b[o + START]!;
+          if (!Number.isNaN(st) && st + iv <= wm && (best < 0 || st < b[best + START]!)) best = o;
         }
-        set.add(this.close[best]!);
-        const c = this.laneCandle(s, k, best, true, set.values());
-        this.start[best] = Number.NaN;
-        out.push(c);
-        this.onFinal?.(s, k, c);
+        this.logLane(s, k, slot, best);
       }
       return minOpen + iv;
     }
-    // With spilled buckets (rare): merge lanes and spills by start.
+    // With spilled buckets (rare): merge lanes (offsets ≥ 0) and spills (−1 − index) by start.
     const order = this.order;
     order.length = 0;
-    for (let li = first; li < first + L; li++) {
-      const st = this.start[li]!;
-      if (!Number.isNaN(st) && st + iv <= wm) order.push(li);
+    for (let o = first; o < end; o += F) {
+      const st = b[o + START]!;
+      if (!Number.isNaN(st) && st + iv <= wm) order.push(o);
     }
     for (let i = 0; i < spilled.length; i++) if (spilled[i]!.start + iv <= wm) order.push(-1 - i);
-    const startOf = (x: number): number => (x >= 0 ? this.start[x]! : spilled[-1 - x]!.start);
-    order.sort((a, b) => startOf(a) - startOf(b));
+    const startOf = (x: number): number => (x >= 0 ? b[x + START]! : spilled[-1 - x]!.start);
+    order.sort((x, y) => startOf(x) - startOf(y));
     for (const x of order) {
-      let c: Candle;
-      if (x >= 0) {
-        set.add(this.close[x]!);
-        c = this.laneCandle(s, k, x, true, set.values());
-        this.start[x] = Number.NaN;
-      } else {
+      if (x >= 0) this.logLane(s, k, slot, x);
+      else {
         const bar = spilled[-1 - x]!;
-        set.add(bar.close);
-        c = spillCandle(this.symbols[s]!, iv, bar, set.values());
+        this.logFinal(
+          s,
+          k,
+          slot,
+          bar.start,
+          bar.open,
+          bar.high,
+          bar.low,
+          bar.close,
+          bar.volume,
+          bar.pv,
+          bar.count,
+        );
       }
-      out.push(c);
-      this.onFinal?.(s, k, c);
     }
-    const left = spilled.filter((b) => b.start + iv > wm);
+    const left = spilled.filter((x) => x.start + iv > wm);
     if (left.length === 0) this.spill.delete(slot);
     else this.spill.set(slot, left);
     return minOpen + iv;
-  }
-
-  private laneCandle(s: number, k: number, li: number, final: boolean, indicators: IndicatorValues): Candle {
-    const volume = this.volume[li]!;
-    return {
-      symbol: this.symbols[s]!,
-      intervalMs: this.iv[k]! as DurationMs,
-      start: this.start[li]! as EventTimeMs,
-      open: this.open[li]! as Price,
-      high: this.high[li]! as Price,
-      low: this.low[li]! as Price,
-      close: this.close[li]! as Price,
-      volume: volume as Quantity,
-      vwap: (this.pv[li]! / volume) as Price,
-      trades: this.count[li]!,
-      final,
-      indicators,
-    };
   }
 
   /**
@@ -384,40 +518,52 @@ export class CandleBook {
    */
   emitProvisional(out: Candle[]): void {
     const nInt = this.nIntervals;
-    const L = this.lanes;
+    const b = this.bars;
     for (let i = 0; i < this.dirtyCount; i++) {
       const slot = this.dirtyList[i]!;
       this.dirty[slot] = 0;
       const st = this.newest[slot]!;
       const k = slot % nInt; // int32 % int32: cheap
-      const iv = this.iv[k]!;
-      const b = Math.floor(st / iv);
-      const li = slot * L + (b - Math.floor(b / L) * L);
-      if (this.start[li] !== st) continue; // finalised since: its final candle is already out
+      const o = this.laneAt(slot, Math.floor(st / this.iv[k]!));
+      if (b[o + START] !== st) continue; // finalised since: its final candle is already out
       const n = this.olderOpenCloses(slot, st);
-      this.extras[n] = this.close[li]!;
-      const values = this.sets[slot]!.valuesAfter(this.extras, n + 1);
-      out.push(this.laneCandle((slot - k) / nInt, k, li, false, values));
+      this.extras[n] = b[o + CLOSE]!;
+      const volume = b[o + VOLUME]!;
+      out.push({
+        symbol: this.symbols[(slot - k) / nInt]!,
+        intervalMs: this.iv[k]! as DurationMs,
+        start: st as EventTimeMs,
+        open: b[o + OPEN]! as Price,
+        high: b[o + HIGH]! as Price,
+        low: b[o + LOW]! as Price,
+        close: b[o + CLOSE]! as Price,
+        volume: volume as Quantity,
+        vwap: (b[o + PV]! / volume) as Price,
+        trades: b[o + COUNT]!,
+        final: false,
+        indicators: this.sets[slot]!.valuesAfter(this.extras, n + 1),
+      });
     }
     this.dirtyCount = 0;
   }
 
   /** Writes the closes of the slot's open buckets older than `before`, in start order, into `extras`. */
   private olderOpenCloses(slot: number, before: number): number {
-    const L = this.lanes;
+    const b = this.bars;
+    const first = slot * this.lanes * F;
+    const end = first + this.lanes * F;
     let n = 0;
-    const first = slot * L;
-    const spilled = this.spill.get(slot);
+    const spilled = this.spill.size === 0 ? undefined : this.spill.get(slot);
     let last = Number.NEGATIVE_INFINITY;
     // Ascending walk without allocating: repeatedly take the smallest start in (last, before).
     for (;;) {
       let best = Number.POSITIVE_INFINITY;
       let bestClose = 0;
-      for (let li = first; li < first + L; li++) {
-        const st = this.start[li]!;
+      for (let o = first; o < end; o += F) {
+        const st = b[o + START]!;
         if (st > last && st < before && st < best) {
           best = st;
-          bestClose = this.close[li]!;
+          bestClose = b[o + CLOSE]!;
         }
       }
       if (spilled !== undefined) {
@@ -439,11 +585,17 @@ export class CandleBook {
     }
   }
 
+  /** Writes the state; final bars not yet drained are not part of it (the caller snapshots those). */
   write(w: ByteWriter): void {
     w.f64(this.wm);
     w.f64(this.acceptFrom);
     w.f64s(this.nextDue);
-    for (const a of this.laneArrays()) w.f64s(a);
+    const lanes = this.bars.length / F;
+    const column = new Float64Array(lanes);
+    for (const f of SNAPSHOT_FIELDS) {
+      for (let i = 0; i < lanes; i++) column[i] = this.bars[i * F + f]!;
+      w.f64s(column);
+    }
     w.f64s(this.newest);
     w.i32s(this.dirtyList.subarray(0, this.dirtyCount));
     const setLen = this.setLength;
@@ -459,9 +611,19 @@ export class CandleBook {
     this.wm = r.f64();
     this.acceptFrom = r.f64();
     this.nextDue.set(r.f64s(this.nIntervals));
-    const n = this.start.length;
-    for (const a of this.laneArrays()) a.set(r.f64s(n));
+    const lanes = this.bars.length / F;
+    for (const f of SNAPSHOT_FIELDS) {
+      const column = r.f64s(lanes);
+      for (let i = 0; i < lanes; i++) this.bars[i * F + f] = column[i]!;
+    }
     this.newest.set(r.f64s(this.newest.length));
+    for (let slot = 0; slot < this.newest.length; slot++) {
+      const nw = this.newest[slot]!;
+      // only a hint: `add` checks the lane's start before trusting it
+      this.newestAt[slot] = Number.isFinite(nw)
+        ? this.laneAt(slot, Math.floor(nw / this.iv[slot % this.nIntervals]!))
+        : 0;
+    }
     const dirty = r.i32s();
     if (dirty.length > this.dirtyList.length) throw corrupt('dirty list longer than the series count');
     this.dirty.fill(0);
@@ -479,37 +641,6 @@ export class CandleBook {
     const spill = r.json();
     if (!Array.isArray(spill)) throw corrupt('spill section is not an array');
     this.spill = new Map(spill as [number, SpillBar[]][]);
-  }
-
-  private laneArrays(): Float64Array[] {
-    return [
-      this.start,
-      this.open,
-      this.high,
-      this.low,
-      this.close,
-      this.volume,
-      this.pv,
-      this.count,
-      this.openT,
-      this.openSeq,
-      this.closeT,
-      this.closeSeq,
-    ];
+    this.finals.clear();
   }
 }
-
-const spillCandle = (symbol: string, iv: number, b: SpillBar, indicators: IndicatorValues): Candle => ({
-  symbol,
-  intervalMs: iv as DurationMs,
-  start: b.start as EventTimeMs,
-  open: b.open as Price,
-  high: b.high as Price,
-  low: b.low as Price,
-  close: b.close as Price,
-  volume: b.volume as Quantity,
-  vwap: (b.pv / b.volume) as Price,
-  trades: b.count,
-  final: true,
-  indicators,
-});

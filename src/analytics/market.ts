@@ -36,8 +36,11 @@ export class MarketAnalytics {
   private readonly alerts: PriceAlerts;
   private readonly anomalies: AnomalyDetector;
   private readonly anomalyK: number;
-  /** Emitted since the last drain: final candles and alerts (provisional candles are built at drain). */
-  private finals: Candle[] = [];
+  /**
+   * Final candles restored from a snapshot and not drained yet; those finalised since are logged in the
+   * candle book as numbers (and built at drain). Provisional candles are built at drain too.
+   */
+  private restoredFinals: Candle[] = [];
   private pendingAlerts: Alert[] = [];
   private rejectedLate = 0;
 
@@ -54,8 +57,8 @@ export class MarketAnalytics {
     this.alerts = new PriceAlerts(symbols, c);
     this.anomalies = new AnomalyDetector(symbols, c.anomaly);
     this.anomalyK = c.intervalsMs.indexOf(c.anomaly.intervalMs);
-    this.candles.onFinal = (s, k, candle) => {
-      if (k === this.anomalyK) this.anomalies.onBar(s, candle, this.pendingAlerts);
+    this.candles.onFinal = (s, k, start, volume, close) => {
+      if (k === this.anomalyK) this.anomalies.onBarValues(s, start, volume, close, this.pendingAlerts);
     };
   }
 
@@ -85,7 +88,7 @@ export class MarketAnalytics {
 
   /** Finalises every bucket whose end ≤ wm (never moves backwards; +∞ closes everything). */
   advanceWatermark(wm: EventTimeMs): void {
-    this.candles.advanceWatermark(wm, this.finals);
+    this.candles.advanceWatermark(wm);
   }
 
   setRules(rules: readonly AlertRule[]): SetRulesResult {
@@ -97,8 +100,9 @@ export class MarketAnalytics {
    * candle per series whose forming bar changed, then the alerts — and forgets it.
    */
   drain(out: AnalyticsOutput): void {
-    for (const c of this.finals) out.candles.push(c);
-    this.finals = [];
+    for (const c of this.restoredFinals) out.candles.push(c);
+    this.restoredFinals = [];
+    this.candles.drainFinals(out.candles);
     this.candles.emitProvisional(out.candles);
     for (const a of this.pendingAlerts) out.alerts.push(a);
     this.pendingAlerts = [];
@@ -113,7 +117,9 @@ export class MarketAnalytics {
     this.candles.write(w);
     this.alerts.write(w);
     this.anomalies.write(w);
-    w.json({ finals: this.finals, alerts: this.pendingAlerts });
+    const finals = [...this.restoredFinals];
+    this.candles.peekFinals(finals);
+    w.json({ finals, alerts: this.pendingAlerts });
     return w.finish();
   }
 
@@ -142,7 +148,7 @@ export class MarketAnalytics {
     const pending = r.json() as { finals?: unknown; alerts?: unknown };
     if (!Array.isArray(pending.finals) || !Array.isArray(pending.alerts))
       throw corrupt('bad pending outputs');
-    m.finals = pending.finals as Candle[];
+    m.restoredFinals = pending.finals as Candle[];
     m.pendingAlerts = pending.alerts as Alert[];
     if (!r.done) throw corrupt('trailing bytes');
     return m;

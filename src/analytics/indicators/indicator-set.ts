@@ -129,6 +129,85 @@ export class IndicatorSet {
     return out;
   }
 
+  /**
+   * Floats `writeRaw` fills: per SMA and EMA a warm flag and a value, then RSI's, then Bollinger's flag
+   * and its upper, middle and lower band.
+   */
+  get rawLength(): number {
+    return 2 * (this.smas.length + this.emas.length + 1) + 4;
+  }
+
+  /**
+   * Writes the current values as plain numbers at `into[offset..offset + rawLength)`, so a final bar can
+   * be logged now and turned into the object `values()` returns later (`valuesFromRaw`), off the hot path.
+   */
+  writeRaw(into: Float64Array, offset: number): void {
+    let p = offset;
+    for (let i = 0; i < this.smas.length; i++) {
+      const v = this.smas[i]!.value;
+      into[p++] = v === undefined ? 0 : 1;
+      into[p++] = v ?? 0;
+    }
+    for (let i = 0; i < this.emas.length; i++) {
+      const v = this.emas[i]!.value;
+      into[p++] = v === undefined ? 0 : 1;
+      into[p++] = v ?? 0;
+    }
+    const r = this.rsi.value;
+    into[p++] = r === undefined ? 0 : 1;
+    into[p++] = r ?? 0;
+    const m = this.bollinger.moments;
+    if (m.full) {
+      // the same expressions as Bollinger.value, so the bands are bit-identical
+      const middle = m.mean;
+      const w = this.bollinger.k * Math.sqrt(m.variance);
+      into[p++] = 1;
+      into[p++] = middle + w;
+      into[p++] = middle;
+      into[p] = middle - w;
+    } else {
+      into[p] = 0;
+    }
+  }
+
+  /** The object `values()` returned when `writeRaw` wrote `from[offset..)`: same keys, same numbers. */
+  valuesFromRaw(from: Float64Array, offset: number): IndicatorValues {
+    let p = offset;
+    const sma = this.rawGroup(this.smas, this.smaTemplate, from, p);
+    p += 2 * this.smas.length;
+    const ema = this.rawGroup(this.emas, this.emaTemplate, from, p);
+    p += 2 * this.emas.length;
+    const rsi = from[p] === 1 ? from[p + 1]! : undefined;
+    p += 2;
+    const bollinger =
+      from[p] === 1 ? { upper: from[p + 1]!, middle: from[p + 2]!, lower: from[p + 3]! } : undefined;
+    if (sma !== undefined && ema !== undefined && rsi !== undefined && bollinger !== undefined) {
+      return { sma, ema, rsi, bollinger };
+    }
+    const out: IndicatorValues = {};
+    if (sma !== undefined) out.sma = sma;
+    if (ema !== undefined) out.ema = ema;
+    if (rsi !== undefined) out.rsi = rsi;
+    if (bollinger !== undefined) out.bollinger = bollinger;
+    return out;
+  }
+
+  private rawGroup(
+    ops: readonly (Sma | Ema)[],
+    template: Record<number, number>,
+    from: Float64Array,
+    offset: number,
+  ): Record<number, number> | undefined {
+    let warm = 0;
+    for (let i = 0; i < ops.length; i++) if (from[offset + 2 * i] === 1) warm++;
+    if (warm === 0) return undefined;
+    const out: Record<number, number> = warm === ops.length ? { ...template } : {};
+    for (let i = 0; i < ops.length; i++) {
+      if (from[offset + 2 * i] === 1) out[ops[i]!.period] = from[offset + 2 * i + 1]!;
+    }
+    return out;
+  }
+
   /** Writes the whole state into `into` at `offset` (stateLength floats). */
   writeState(into: Float64Array, offset: number): void {
     let p = offset;
