@@ -20,8 +20,10 @@ export async function openBus(config: Config): Promise<Bus> {
           dir: join(config.dataDir, 'bus'),
           retentionRecords: config.bus.retentionRecords,
         });
-  for (const topic of [...Object.values(TOPICS), FIRM_TOPIC])
-    await bus.ensureTopic(topic, config.bus.partitions);
+  for (const topic of [...Object.values(TOPICS), FIRM_TOPIC]) {
+    // Rules are a tiny broadcast table: one partition keeps their order.
+    await bus.ensureTopic(topic, topic === TOPICS.alertRules ? 1 : config.bus.partitions);
+  }
   return bus;
 }
 

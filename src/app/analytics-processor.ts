@@ -7,16 +7,19 @@ import { MarketAnalytics } from '../analytics/market.ts';
 import type { Bus, BusRecord } from '../bus/port.ts';
 import { decodeTrade, encodeAlert, encodeCandle } from '../domain/codec.ts';
 import { TOPICS } from '../domain/topics.ts';
-import type { Alert, Candle, DurationMs, EventTimeMs } from '../domain/types.ts';
+import type { Alert, AlertRule, Candle, DurationMs, EventTimeMs } from '../domain/types.ts';
 import type { Universe } from '../domain/universe.ts';
 import { validateTrade } from '../domain/validate.ts';
 import { RecentIds } from '../engine/dedup.ts';
 import type { PartitionTask, ProcessorSpec, TaskContext } from '../engine/processor.ts';
 import { decodeSections, encodeSections } from '../engine/snapshot.ts';
 import { Watermark } from '../engine/watermark.ts';
+import type { RuleFeed } from './feeds.ts';
 
 export interface AnalyticsProcessorOptions {
   bus: Bus;
+  /** User-defined alert rules, broadcast to every partition task. */
+  rules?: RuleFeed;
   universe: Universe;
   analytics: AnalyticsConfig;
   allowedLatenessMs: number;
@@ -61,6 +64,15 @@ export class AnalyticsTask implements PartitionTask {
       this.watermark = new Watermark(lateness, maxSeen);
       this.seen = decodeIds(s.get('seen'));
     }
+    opts.rules?.register(this.onRules);
+  }
+
+  private readonly onRules = (rules: readonly AlertRule[]): void => {
+    this.analytics.setRules(rules);
+  };
+
+  close(): void {
+    this.opts.rules?.unregister(this.onRules);
   }
 
   process(records: readonly BusRecord[], ctx: TaskContext): void {

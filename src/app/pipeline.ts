@@ -9,7 +9,8 @@ import { ProcessorRuntime } from '../engine/runtime.ts';
 import type { Store } from '../store/port.ts';
 import { analyticsConfigOf } from './adapters.ts';
 import { analyticsProcessor } from './analytics-processor.ts';
-import { PriceFeed, portfolioProcessor } from './portfolio-processor.ts';
+import { PriceFeed, RuleFeed } from './feeds.ts';
+import { portfolioProcessor } from './portfolio-processor.ts';
 import { storeSinks } from './sinks.ts';
 
 export const ROLES = ['analytics', 'portfolio', 'sinks'] as const;
@@ -28,15 +29,18 @@ export class Pipeline {
   readonly runtimes: ProcessorRuntime[] = [];
   private readonly byRole = new Map<Role, ProcessorRuntime[]>();
   private priceFeed: PriceFeed | undefined;
+  private ruleFeed: RuleFeed | undefined;
 
   constructor(deps: PipelineDeps, roles: readonly Role[] = ROLES) {
     const { config, bus, store, universe, metrics } = deps;
     for (const role of roles) {
       let specs: ProcessorSpec[];
       if (role === 'analytics') {
+        this.ruleFeed = new RuleFeed(bus);
         specs = [
           analyticsProcessor({
             bus,
+            rules: this.ruleFeed,
             universe,
             analytics: analyticsConfigOf(config),
             allowedLatenessMs: config.engine.allowedLatenessMs,
@@ -66,6 +70,7 @@ export class Pipeline {
 
   start(): this {
     this.priceFeed?.start();
+    this.ruleFeed?.start();
     for (const r of this.runtimes) r.start();
     return this;
   }
@@ -87,7 +92,8 @@ export class Pipeline {
   }
 
   async stop(): Promise<void> {
-    await this.priceFeed?.stop();
     for (const r of this.runtimes) await r.stop();
+    await this.priceFeed?.stop();
+    await this.ruleFeed?.stop();
   }
 }

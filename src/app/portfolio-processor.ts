@@ -1,11 +1,10 @@
 // The portfolio processor: fills (keyed by user) → positions, P&L, value history, firm aggregates.
 // Prices are a broadcast join: every portfolio process reads all trades (conflated to the last price
 // per symbol per batch) into each of its partitions' price tables; fills are partitioned by user.
-import { randomUUID } from 'node:crypto';
-import type { Bus, BusRecord, Consumer } from '../bus/port.ts';
+import type { Bus, BusRecord } from '../bus/port.ts';
 import type { Config } from '../config.ts';
 import { parseDuration } from '../config.ts';
-import { decodeFill, decodeTrade, encodePortfolioValue, encodePosition } from '../domain/codec.ts';
+import { decodeFill, encodePortfolioValue, encodePosition } from '../domain/codec.ts';
 import { TOPICS } from '../domain/topics.ts';
 import type { Universe } from '../domain/universe.ts';
 import { validateFill } from '../domain/validate.ts';
@@ -13,89 +12,13 @@ import { RecentIds } from '../engine/dedup.ts';
 import type { PartitionTask, ProcessorSpec, TaskContext } from '../engine/processor.ts';
 import { decodeSections, encodeSections, fromJsonBytes, jsonBytes } from '../engine/snapshot.ts';
 import { type PortfolioOutput, PortfolioState, type PortfolioStateOptions } from '../portfolio/portfolios.ts';
+import type { PriceFeed, PriceListener } from './feeds.ts';
 import { FIRM_TOPIC } from './sinks.ts';
 
 /** Fill ids remembered for duplicate detection per partition (a bounded window of recent fills). */
 const FILL_ID_WINDOW = 200_000;
 
 const te = new TextEncoder();
-
-/** Last trade prices, broadcast to every portfolio partition task of this process. */
-export class PriceFeed {
-  private readonly bus: Bus;
-  private readonly universe: Universe;
-  private readonly tasks = new Set<PortfolioTask>();
-  private readonly last: Float64Array;
-  private readonly lastTime: Float64Array;
-  private readonly mark: Uint8Array;
-  private consumer: Consumer | undefined;
-  private loop: Promise<void> | undefined;
-
-  constructor(bus: Bus, universe: Universe) {
-    this.bus = bus;
-    this.universe = universe;
-    this.last = new Float64Array(universe.size).fill(Number.NaN);
-    this.lastTime = new Float64Array(universe.size).fill(Number.NEGATIVE_INFINITY);
-    this.mark = new Uint8Array(universe.size);
-  }
-
-  register(t: PortfolioTask): void {
-    this.tasks.add(t);
-    // A new partition task starts with every price this process already knows.
-    for (let i = 0; i < this.last.length; i++) {
-      const p = this.last[i] as number;
-      if (!Number.isNaN(p)) t.state.onPrice(i, p, this.lastTime[i] as number);
-    }
-  }
-
-  unregister(t: PortfolioTask): void {
-    this.tasks.delete(t);
-  }
-
-  start(): void {
-    // Its own group per process, from the start of the retained log: every process sees every symbol.
-    this.consumer = this.bus.consumer({
-      group: `portfolio-prices-${randomUUID()}`,
-      topics: [TOPICS.trades],
-      reset: 'earliest',
-      maxBatch: 20_000,
-    });
-    const c = this.consumer;
-    this.loop = (async () => {
-      for await (const batch of c.batches()) this.apply(batch.records);
-    })().catch(() => {
-      // prices are best effort: valuation falls back to cost until the next price arrives
-    });
-  }
-
-  private apply(records: readonly BusRecord[]): void {
-    const touched: number[] = [];
-    const mark = this.mark;
-    for (const r of records) {
-      const d = decodeTrade(r.value);
-      if (!d.ok) continue;
-      const t = d.value;
-      const i = this.universe.index(t.symbol);
-      if (i < 0 || !(t.price > 0) || t.time < (this.lastTime[i] as number)) continue;
-      if (mark[i] === 0) {
-        mark[i] = 1;
-        touched.push(i);
-      }
-      this.last[i] = t.price;
-      this.lastTime[i] = t.time;
-    }
-    for (const i of touched) mark[i] = 0;
-    for (const task of this.tasks) {
-      for (const i of touched) task.state.onPrice(i, this.last[i] as number, this.lastTime[i] as number);
-    }
-  }
-
-  async stop(): Promise<void> {
-    await this.consumer?.close();
-    await this.loop;
-  }
-}
-
 export interface PortfolioProcessorOptions {
   bus: Bus;
   universe: Universe;
@@ -103,7 +26,7 @@ export interface PortfolioProcessorOptions {
   prices: PriceFeed;
 }
 
-export class PortfolioTask implements PartitionTask {
+export class PortfolioTask implements PartitionTask, PriceListener {
   readonly state: PortfolioState;
   private readonly opts: PortfolioProcessorOptions;
   private readonly seen: RecentIds<string>;
@@ -137,6 +60,10 @@ export class PortfolioTask implements PartitionTask {
     // Value history is sampled for watched users (the first N ids by default; the live hub adds more).
     for (let u = 0; u < watchUsers; u++) this.state.valuation.watch(u);
     opts.prices.register(this);
+  }
+
+  onPrice(symbolIndex: number, price: number, time: number): void {
+    this.state.onPrice(symbolIndex, price, time);
   }
 
   process(records: readonly BusRecord[], ctx: TaskContext): void {

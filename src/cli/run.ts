@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { openBus, openStore } from '../app/adapters.ts';
+import { encodeRule, PriceFeed } from '../app/feeds.ts';
 import { Ingest } from '../app/ingest.ts';
 import { MarketFlow, splitEvents } from '../app/market-flow.ts';
 import { Pipeline, ROLES, type Role } from '../app/pipeline.ts';
@@ -128,11 +129,16 @@ export async function runCommand(argv: string[], mode: 'run' | 'replay'): Promis
   const started = Date.now();
 
   let http: HttpServer | undefined;
+  let servePrices: PriceFeed | undefined;
   if (roles.has('serve')) {
+    servePrices = new PriceFeed(bus, universe);
+    servePrices.start();
     http = new HttpServer({
       host: config.server.host,
       port: config.server.port,
       store,
+      prices: servePrices.prices,
+      publishRule: (rule) => bus.send(TOPICS.alertRules, [{ key: rule.id, value: encodeRule(rule) }]),
       universe,
       registry: metrics.registry,
       health: {
@@ -280,6 +286,7 @@ export async function runCommand(argv: string[], mode: 'run' | 'replay'): Promis
     abort.abort();
     await pipeline.stop();
     await http?.close();
+    await servePrices?.stop();
     await bus.close();
     await store.close();
   }

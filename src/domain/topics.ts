@@ -6,6 +6,7 @@ export const TOPICS = {
   alerts: 'alerts', // key: symbol
   portfolioUpdates: 'portfolio-updates', // key: user
   deadletter: 'deadletter', // key: source topic
+  alertRules: 'alert-rules', // key: rule id (JSON at this low-rate edge; empty value deletes)
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];

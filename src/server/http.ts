@@ -8,7 +8,9 @@ import { isTickstreamError, TickstreamError } from '../domain/errors.ts';
 import type { AlertRule, EventTimeMs } from '../domain/types.ts';
 import type { Universe } from '../domain/universe.ts';
 import type { Registry } from '../engine/metrics.ts';
+import type { LastPrices } from '../portfolio/prices.ts';
 import type { Store } from '../store/port.ts';
+import { valuePortfolio } from './valuation.ts';
 
 export interface HealthSource {
   /** 'ok', or the reason the process is not healthy. */
@@ -19,6 +21,10 @@ export interface HttpOptions {
   host: string;
   port: number;
   store: Store;
+  /** Where new alert rules are published for the analytics processors (topic alert-rules). */
+  publishRule: (rule: AlertRule) => Promise<void>;
+  /** Last prices and previous closes (a broadcast view of the trades topic) for lazy valuation. */
+  prices: LastPrices;
   universe: Universe;
   registry: Registry;
   health: HealthSource;
@@ -93,12 +99,14 @@ const readBody = (req: IncomingMessage): Promise<unknown> =>
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new TickstreamError('BAD_REQUEST', `body larger than ${MAX_BODY} bytes`));
-        req.destroy();
-      } else chunks.push(c);
+      // Past the limit the rest is read and dropped (not buffered) so the client still gets its answer.
+      if (size <= MAX_BODY) chunks.push(c);
     });
     req.on('end', () => {
+      if (size > MAX_BODY) {
+        reject(new TickstreamError('BAD_REQUEST', `body larger than ${MAX_BODY} bytes`));
+        return;
+      }
       try {
         resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       } catch {
@@ -195,12 +203,18 @@ export class HttpServer {
         rows.map((d) => ({ ...d, payload: Buffer.from(d.payload).toString('base64') })),
       );
     }
-    const userPath = /^\/api\/users\/(\d{1,10})\/(positions|history|fills|alerts)$/.exec(path);
+    const userPath = /^\/api\/users\/(\d{1,10})\/(positions|history|fills|alerts|portfolio)$/.exec(path);
     if (method === 'GET' && userPath !== null) {
       const u = parse(user, userPath[1]);
       switch (userPath[2]) {
         case 'positions':
           return send(res, 200, await store.positions(u));
+        case 'portfolio':
+          return send(
+            res,
+            200,
+            valuePortfolio(u, await store.positions(u), this.opts.prices, this.opts.universe),
+          );
         case 'history': {
           const p = parse(z.object(range).strict(), q);
           return send(res, 200, await store.portfolioHistory(u, rangeOf(p)));
@@ -226,6 +240,7 @@ export class HttpServer {
         if (!this.opts.universe.has(rule.symbol))
           throw new TickstreamError('BAD_REQUEST', `unknown symbol ${rule.symbol}`);
         await store.upsertAlertRules([rule]);
+        await this.opts.publishRule(rule);
         return send(res, 201, rule);
       }
     }
