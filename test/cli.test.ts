@@ -1,0 +1,87 @@
+// The `tickstream` command as a user runs it: help on every subcommand, clear errors for bad flags and
+// bad configuration, and a replay of a tape with bad lines whose results can be queried back.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+
+const root = join(import.meta.dirname, '..');
+const bin = join(root, 'bin', 'tickstream');
+
+const run = (args: string[], env: Record<string, string> = {}) => {
+  const r = spawnSync(bin, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+describe('tickstream CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ts-cli-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints help for the command and each subcommand', () => {
+    const top = run(['--help']);
+    assert.equal(top.code, 0);
+    for (const sub of ['run', 'replay', 'simulate', 'query']) assert.match(top.out, new RegExp(`\\b${sub}\\b`));
+    for (const sub of ['run', 'replay', 'simulate', 'query']) {
+      const r = run([sub, '--help']);
+      assert.equal(r.code, 0, sub);
+      assert.match(r.out, /Usage: tickstream/, sub);
+    }
+  });
+
+  it('fails clearly on an unknown command, an unknown flag, a bad value and a bad config key', () => {
+    const a = run(['frobnicate']);
+    assert.equal(a.code, 2);
+    assert.match(a.err, /unknown command 'frobnicate'/);
+    const b = run(['run', '--no-such-flag']);
+    assert.equal(b.code, 2);
+    assert.match(b.err, /no-such-flag/);
+    const c = run(['run', '--rate', 'fast']);
+    assert.equal(c.code, 2);
+    assert.match(c.err, /--rate must be a positive number or 'max'/);
+    const d = run(['run', '--data-dir', dir], { TICKSTREAM_BUS__KIND: 'rabbit' });
+    assert.equal(d.code, 2);
+    assert.match(d.err, /CONFIG_INVALID[\s\S]*bus\.kind/);
+  });
+
+  it('replays a tape with bad lines: good trades become candles, bad lines go to deadletter with reasons', () => {
+    const tape = join(dir, 'tape.csv');
+    const lines = [
+      'time,symbol,size,price',
+      '2024-01-02T14:30:00.000Z,AAPL,100,190.00',
+      '2024-01-02T14:30:00.500Z,AAPL,50,191.00',
+      '2024-01-02T14:30:01.200Z,AAPL,10,189.50',
+      '2024-01-02T14:30:01.300Z,AAPL,abc,189.50', // non-numeric size
+      '2024-01-02T14:30:01.400Z,AAPL,10,-3', // negative price
+      '2024-01-02T14:30:01.500Z,NOPE,10,10', // unknown symbol
+      'yesterday,AAPL,10,190', // bad timestamp
+      '2024-01-02T14:30:02.000Z,MSFT,5,410.25',
+    ];
+    writeFileSync(tape, `${lines.join('\n')}\n`);
+    const data = join(dir, 'data');
+    const r = run(['replay', tape, '--data-dir', data, '--port', '0']);
+    assert.equal(r.code, 0, r.err);
+    const candles = run(['query', 'candles', 'AAPL', '--interval', '1s', '--data-dir', data]);
+    assert.equal(candles.code, 0, candles.err);
+    const rows = candles.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    assert.equal(rows.length, 2);
+    assert.deepEqual(
+      rows.map((c) => [c.open, c.high, c.low, c.close, c.volume, c.trades]),
+      [
+        [190, 191, 190, 191, 150, 2],
+        [189.5, 189.5, 189.5, 189.5, 10, 1],
+      ],
+    );
+    assert.ok(Math.abs((rows[0]?.vwap ?? 0) - (190 * 100 + 191 * 50) / 150) < 1e-9);
+    const dl = run(['query', 'deadletters', '--data-dir', data]);
+    const reasons = dl.out
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { reason: string }).reason)
+      .sort();
+    assert.equal(reasons.length, 4, 'every bad line is kept: 7 data lines = 3 + 1 good + 4 bad');
+    assert.ok(reasons.includes('unknown_symbol'));
+    assert.ok(reasons.includes('bad_timestamp'));
+  });
+});
