@@ -39,6 +39,11 @@ export const ConfigSchema = z
     bus: z
       .object({
         kind: z.enum(['memory', 'kafka']).default('memory'),
+        /** Prefix of every topic and consumer group ("<namespace>.trades"): deployments sharing a cluster. */
+        namespace: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/)
+          .optional(),
         partitions: z.number().int().min(1).max(1024).default(8),
         /** Embedded bus: records kept per partition (older ones are dropped, as Kafka retention does). */
         retentionRecords: z.number().int().positive().default(1_000_000),

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AnalyticsConfig, resolveAnalyticsConfig } from '../analytics/config.ts';
 import { MemoryBus } from '../bus/memory/index.ts';
+import { NamespacedBus } from '../bus/namespaced.ts';
 import type { Bus } from '../bus/port.ts';
 import { type Config, parseDuration } from '../config.ts';
 import { TOPICS } from '../domain/topics.ts';
@@ -12,7 +13,7 @@ import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 import { FIRM_TOPIC } from './sinks.ts';
 
 export async function openBus(config: Config): Promise<Bus> {
-  const bus: Bus =
+  let bus: Bus =
     config.bus.kind === 'kafka'
       ? await (await import('../bus/kafka/index.ts')).KafkaBus.connect(config.bus.kafka)
       : // The embedded log lives in the data directory so a restart (even after kill -9) resumes it.
@@ -20,6 +21,7 @@ export async function openBus(config: Config): Promise<Bus> {
           dir: join(config.dataDir, 'bus'),
           retentionRecords: config.bus.retentionRecords,
         });
+  if (config.bus.namespace !== undefined) bus = new NamespacedBus(bus, config.bus.namespace);
   for (const topic of [...Object.values(TOPICS), FIRM_TOPIC]) {
     // Rules are a tiny broadcast table: one partition keeps their order.
     await bus.ensureTopic(topic, topic === TOPICS.alertRules ? 1 : config.bus.partitions);
