@@ -1,0 +1,179 @@
+// The Store contract against a real Cassandra node (scripts/stack/stack.sh start cassandra), plus what
+// only this adapter promises: typed errors from the driver, open ranges through the day index.
+// Runs only with TICKSTREAM_STACK=1 (scripts/test.sh sets it after starting the stack); otherwise the
+// whole file is skipped.
+//
+// Each run uses a keyspace of its own, created once for the file and dropped at the end: Cassandra
+// schema changes take about a second each, and a fresh keyspace keeps runs independent of each other
+// (the deadletter cases read "the newest rows", which earlier runs' future-dated rows would displace).
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Client } from 'cassandra-driver';
+import { ConfigSchema } from '../../src/config.ts';
+import { isTickstreamError } from '../../src/domain/errors.ts';
+import { type Candle, duration, eventTime, price, quantity, type Trade } from '../../src/domain/types.ts';
+import { CassandraStore } from '../../src/store/cassandra/index.ts';
+import { storeContract } from '../contract/store.contract.ts';
+
+const enabled = process.env.TICKSTREAM_STACK === '1';
+const contactPoint = `127.0.0.1:${process.env.STACK_CASSANDRA_PORT ?? '9042'}`;
+const keyspace = `tickstream_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+const cfg = ConfigSchema.parse({
+  store: { kind: 'cassandra', cassandra: { contactPoints: [contactPoint], keyspace } },
+}).store.cassandra;
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2024, 0, 16);
+const trade = (symbol: string, time: number, seq: number): Trade => ({
+  symbol,
+  price: price(100 + seq),
+  size: quantity(1),
+  time: eventTime(time),
+  conditions: [],
+  seq,
+});
+
+describe('CassandraStore', {
+  skip: enabled ? false : 'set TICKSTREAM_STACK=1 with the local stack running',
+}, () => {
+  before(async () => {
+    // Drop keyspaces left behind by runs that died before their `after` (keeps the node small).
+    const admin = new Client({ contactPoints: [contactPoint], localDataCenter: cfg.localDataCenter });
+    try {
+      await admin.connect();
+      const rs = await admin.execute('SELECT keyspace_name FROM system_schema.keyspaces');
+      for (const r of rs.rows) {
+        const name = String(r.keyspace_name);
+        if (name.startsWith('tickstream_test_') && name !== keyspace)
+          await admin.execute(`DROP KEYSPACE IF EXISTS ${name}`);
+      }
+    } finally {
+      await admin.shutdown();
+    }
+    const store = await CassandraStore.connect(cfg);
+    try {
+      await store.migrate();
+    } finally {
+      await store.close();
+    }
+  });
+  after(async () => {
+    const admin = new Client({ contactPoints: [contactPoint], localDataCenter: cfg.localDataCenter });
+    try {
+      await admin.connect();
+      await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+    } finally {
+      await admin.shutdown();
+    }
+  });
+
+  storeContract('cassandra', () => CassandraStore.connect(cfg));
+
+  describe('adapter specifics', () => {
+    it('open ranges (0 to +Infinity) read every day present, in order, across years', async () => {
+      const store = await CassandraStore.connect(cfg);
+      try {
+        const sym = `OPEN-${randomUUID().slice(0, 8)}`;
+        const times = [T0 + 400 * DAY, T0 - 3000 * DAY, T0, T0 + DAY - 1, T0 + DAY];
+        await store.upsertTrades(times.map((t, i) => trade(sym, t, i)));
+        const all = await store.trades(sym, { from: eventTime(0), to: eventTime(Number.POSITIVE_INFINITY) });
+        assert.deepEqual(
+          all.map((t) => t.time),
+          [...times].sort((a, b) => a - b),
+        );
+        const limited = await store.trades(
+          sym,
+          { from: eventTime(0), to: eventTime(Number.MAX_SAFE_INTEGER) },
+          3,
+        );
+        assert.deepEqual(
+          limited.map((t) => t.time),
+          [T0 - 3000 * DAY, T0, T0 + DAY - 1],
+        );
+        // A second instance (empty index cache) writing the same day again changes nothing.
+        const other = await CassandraStore.connect(cfg);
+        try {
+          await other.upsertTrades([trade(sym, T0 + 5, 99)]);
+        } finally {
+          await other.close();
+        }
+        assert.equal((await store.trades(sym, { from: eventTime(T0), to: eventTime(T0 + DAY) })).length, 3);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('a batch much larger than one partition chunk, over many partitions, reads back whole', async () => {
+      const store = await CassandraStore.connect(cfg);
+      try {
+        const syms = Array.from({ length: 7 }, (_, i) => `BIG${i}-${randomUUID().slice(0, 8)}`);
+        const candles: Candle[] = [];
+        for (let k = 0; k < 1200; k++) {
+          const start = T0 - DAY + k * 120_000; // two days of 2-minute bars
+          candles.push({
+            symbol: syms[k % syms.length]!,
+            intervalMs: duration(60_000),
+            start: eventTime(start),
+            open: price(k),
+            high: price(k + 1),
+            low: price(k - 1),
+            close: price(k + 0.5),
+            volume: quantity(k * 10),
+            vwap: price(k + 0.25),
+            trades: k,
+            final: true,
+            indicators: {},
+          });
+        }
+        await store.upsertCandles(candles);
+        for (const s of syms) {
+          const want = candles.filter((c) => c.symbol === s).map((c) => c.start);
+          const got = await store.candles(s, 60_000, {
+            from: eventTime(0),
+            to: eventTime(Number.POSITIVE_INFINITY),
+          });
+          assert.deepEqual(
+            got.map((c) => c.start),
+            want,
+          );
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('typed errors: bad values are VALIDATION_FAILED, an unreachable cluster STORE_UNAVAILABLE (retryable)', async () => {
+      const store = await CassandraStore.connect(cfg);
+      try {
+        await assert.rejects(store.upsertTrades([trade('X', T0, 1.5)]), (e) =>
+          isTickstreamError(e, 'VALIDATION_FAILED'),
+        );
+        await assert.rejects(store.trades('X', { from: eventTime(Number.NaN), to: eventTime(1) }), (e) =>
+          isTickstreamError(e, 'STORE_QUERY_INVALID'),
+        );
+        await assert.rejects(store.lastFills(1, -1), (e) => isTickstreamError(e, 'STORE_QUERY_INVALID'));
+      } finally {
+        await store.close();
+      }
+      await assert.rejects(
+        store.positions(1),
+        (e) => isTickstreamError(e, 'STORE_UNAVAILABLE') && !e.retryable,
+      );
+      // Port 9 (discard) on loopback: nothing listens, the connection is refused.
+      await assert.rejects(
+        CassandraStore.connect({ ...cfg, contactPoints: ['127.0.0.1:9'] }),
+        (e) => isTickstreamError(e, 'STORE_UNAVAILABLE') && e.retryable,
+      );
+    });
+
+    it('a query against a missing keyspace is STORE_QUERY_INVALID', async () => {
+      const store = await CassandraStore.connect({ ...cfg, keyspace: `${keyspace}_missing` });
+      try {
+        await assert.rejects(store.positions(1), (e) => isTickstreamError(e, 'STORE_QUERY_INVALID'));
+      } finally {
+        await store.close();
+      }
+    });
+  });
+});
