@@ -9,7 +9,7 @@
 // of the same trades produces the same ids.
 import type { Alert, AlertKind, AlertRule, EventTimeMs } from '../domain/types.ts';
 import { type ByteReader, type ByteWriter, corrupt } from './bytes.ts';
-import { MonotonicDeque } from './monotonic-deque.ts';
+import { WindowExtremes } from './window-extremes.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -30,6 +30,37 @@ export interface SetRulesResult {
   rejected: string[];
 }
 
+// Per-symbol state layout (S floats a symbol): first price seen (NaN before), UTC day of the newest
+// trade (−∞ before) and that day's close by (time, seq), the previous day and its close (NaN until a
+// day has passed), the newest event time seen (window clock), and the current day's [from, to) in ms
+// (derived from DAY: not snapshotted).
+const FIRST = 0;
+const DAY = 1;
+const DAY_CLOSE = 2;
+const DAY_CLOSE_T = 3;
+const DAY_CLOSE_SEQ = 4;
+const PREV_DAY = 5;
+const PREV_CLOSE = 6;
+const PREV_CLOSE_T = 7;
+const PREV_CLOSE_SEQ = 8;
+const LAST_T = 9;
+const DAY_FROM = 10;
+const DAY_TO = 11;
+const S = 12;
+/** The snapshot's columns, in the order of layout version 1. */
+const SNAPSHOT_FIELDS = [
+  FIRST,
+  DAY,
+  DAY_CLOSE,
+  DAY_CLOSE_T,
+  DAY_CLOSE_SEQ,
+  PREV_DAY,
+  PREV_CLOSE,
+  PREV_CLOSE_T,
+  PREV_CLOSE_SEQ,
+  LAST_T,
+];
+
 // armed flags per symbol, 4 per symbol
 const MOVE_UP = 0;
 const MOVE_DOWN = 1;
@@ -42,20 +73,11 @@ export class PriceAlerts {
   private readonly windowMs: number;
   /** Fraction of a threshold by which the value must come back to re-arm. */
   private readonly h: number;
-  // per symbol
-  private readonly first: Float64Array; // first price seen, NaN before
-  private readonly day: Float64Array; // UTC day of the newest trade, −∞ before
-  private readonly dayClose: Float64Array;
-  private readonly dayCloseT: Float64Array;
-  private readonly dayCloseSeq: Float64Array;
-  private readonly prevDay: Float64Array;
-  private readonly prevClose: Float64Array; // NaN until a day has passed
-  private readonly prevCloseT: Float64Array;
-  private readonly prevCloseSeq: Float64Array;
-  private readonly lastT: Float64Array; // newest event time seen (window clock)
+  /** Per symbol, S floats interleaved (one symbol's state shares a cache line or two); see the layout. */
+  private readonly st: Float64Array;
   private readonly armed: Uint8Array;
-  private readonly maxQ: MonotonicDeque[];
-  private readonly minQ: MonotonicDeque[];
+  /** Per symbol: the max and min of the prices in the rolling window. */
+  private readonly window: WindowExtremes;
   private rules = new Map<number, RuleState[]>();
 
   constructor(symbols: readonly string[], p: PriceAlertParams) {
@@ -64,29 +86,24 @@ export class PriceAlerts {
     this.windowMs = p.moveWindowMs;
     this.h = p.hysteresisPct / 100;
     const n = symbols.length;
-    this.first = new Float64Array(n).fill(Number.NaN);
-    this.day = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
-    this.dayClose = new Float64Array(n);
-    this.dayCloseT = new Float64Array(n);
-    this.dayCloseSeq = new Float64Array(n);
-    this.prevDay = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
-    this.prevClose = new Float64Array(n).fill(Number.NaN);
-    this.prevCloseT = new Float64Array(n);
-    this.prevCloseSeq = new Float64Array(n);
-    this.lastT = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
-    this.armed = new Uint8Array(n * 4).fill(1);
-    this.maxQ = [];
-    this.minQ = [];
-    for (let i = 0; i < n; i++) {
-      this.maxQ.push(new MonotonicDeque(true));
-      this.minQ.push(new MonotonicDeque(false));
+    this.st = new Float64Array(n * S);
+    for (let o = 0; o < this.st.length; o += S) {
+      this.st[o + FIRST] = Number.NaN;
+      this.st[o + DAY] = Number.NEGATIVE_INFINITY;
+      this.st[o + PREV_DAY] = Number.NEGATIVE_INFINITY;
+      this.st[o + PREV_CLOSE] = Number.NaN;
+      this.st[o + LAST_T] = Number.NEGATIVE_INFINITY;
+      this.st[o + DAY_FROM] = Number.NEGATIVE_INFINITY;
+      this.st[o + DAY_TO] = Number.NEGATIVE_INFINITY;
     }
+    this.armed = new Uint8Array(n * 4).fill(1);
+    this.window = new WindowExtremes(n);
   }
 
   /** The reference price of (a) for symbol s, NaN before its first trade. */
   reference(s: number): number {
-    const pc = this.prevClose[s]!;
-    return !Number.isNaN(pc) ? pc : this.first[s]!;
+    const pc = this.st[s * S + PREV_CLOSE]!;
+    return !Number.isNaN(pc) ? pc : this.st[s * S + FIRST]!;
   }
 
   /**
@@ -124,39 +141,19 @@ export class PriceAlerts {
 
   onTrade(s: number, price: number, time: number, seq: number, out: Alert[]): void {
     // --- reference for (a) and pct rules: previous day's close ---
-    if (Number.isNaN(this.first[s])) this.first[s] = price;
-    const day = Math.floor(time / DAY_MS);
-    const curDay = this.day[s]!;
+    const st = this.st;
+    const o = s * S;
+    if (Number.isNaN(st[o + FIRST]!)) st[o + FIRST] = price;
     let current = true; // false for a late trade of an earlier day: no move vs "previous close" for it
-    if (day > curDay) {
-      if (curDay !== Number.NEGATIVE_INFINITY) {
-        this.prevDay[s] = curDay;
-        this.prevClose[s] = this.dayClose[s]!;
-        this.prevCloseT[s] = this.dayCloseT[s]!;
-        this.prevCloseSeq[s] = this.dayCloseSeq[s]!;
+    if (time >= st[o + DAY_FROM]! && time < st[o + DAY_TO]!) {
+      // the current day (most trades: found without dividing; event times are integers)
+      const ct = st[o + DAY_CLOSE_T]!;
+      if (time > ct || (time === ct && seq > st[o + DAY_CLOSE_SEQ]!)) {
+        st[o + DAY_CLOSE] = price;
+        st[o + DAY_CLOSE_T] = time;
+        st[o + DAY_CLOSE_SEQ] = seq;
       }
-      this.day[s] = day;
-      this.dayClose[s] = price;
-      this.dayCloseT[s] = time;
-      this.dayCloseSeq[s] = seq;
-    } else if (day === curDay) {
-      const ct = this.dayCloseT[s]!;
-      if (time > ct || (time === ct && seq > this.dayCloseSeq[s]!)) {
-        this.dayClose[s] = price;
-        this.dayCloseT[s] = time;
-        this.dayCloseSeq[s] = seq;
-      }
-    } else {
-      current = false;
-      if (day === this.prevDay[s]) {
-        const ct = this.prevCloseT[s]!;
-        if (time > ct || (time === ct && seq > this.prevCloseSeq[s]!)) {
-          this.prevClose[s] = price;
-          this.prevCloseT[s] = time;
-          this.prevCloseSeq[s] = seq;
-        }
-      }
-    }
+    } else current = this.otherDay(o, price, time, seq);
     const ref = this.reference(s);
     const pct = ((price - ref) / ref) * 100;
     const X = this.movePct;
@@ -170,20 +167,14 @@ export class PriceAlerts {
     }
 
     // --- (b) move within the rolling window; a late trade is placed at the newest time seen ---
-    let t = this.lastT[s]!;
+    let t = st[o + LAST_T]!;
     if (time > t) {
       t = time;
-      this.lastT[s] = t;
+      st[o + LAST_T] = t;
     }
-    const maxQ = this.maxQ[s]!;
-    const minQ = this.minQ[s]!;
-    maxQ.push(t, price);
-    minQ.push(t, price);
-    const from = t - this.windowMs;
-    maxQ.evictBefore(from);
-    minQ.evictBefore(from);
-    const lo = minQ.front;
-    const hi = maxQ.front;
+    this.window.push(s, t, price, t - this.windowMs);
+    const lo = this.window.min(s);
+    const hi = this.window.max(s);
     const rise = ((price - lo) / lo) * 100;
     const drop = ((hi - price) / hi) * 100;
     if (this.cross(a + WIN_UP, rise, X)) this.fire(out, s, 'move_in_window', 'up', time, seq, rise, X, lo);
@@ -195,6 +186,50 @@ export class PriceAlerts {
     const list = this.rules.get(s);
     if (list === undefined) return;
     for (const st of list) this.evalRule(st, s, price, pct, current, time, seq, out);
+  }
+
+  /**
+   * Day bookkeeping for a trade outside the symbol's current UTC day: a newer day rolls the close over,
+   * an older one may revise the previous day's close. Returns whether the trade is of the current day.
+   */
+  private otherDay(o: number, price: number, time: number, seq: number): boolean {
+    const st = this.st;
+    const day = Math.floor(time / DAY_MS);
+    const curDay = st[o + DAY]!;
+    if (day > curDay) {
+      if (curDay !== Number.NEGATIVE_INFINITY) {
+        st[o + PREV_DAY] = curDay;
+        st[o + PREV_CLOSE] = st[o + DAY_CLOSE]!;
+        st[o + PREV_CLOSE_T] = st[o + DAY_CLOSE_T]!;
+        st[o + PREV_CLOSE_SEQ] = st[o + DAY_CLOSE_SEQ]!;
+      }
+      st[o + DAY] = day;
+      st[o + DAY_FROM] = day * DAY_MS;
+      st[o + DAY_TO] = (day + 1) * DAY_MS;
+      st[o + DAY_CLOSE] = price;
+      st[o + DAY_CLOSE_T] = time;
+      st[o + DAY_CLOSE_SEQ] = seq;
+      return true;
+    }
+    if (day === curDay) {
+      // not reached for integer times (the caller's range check catches them); kept for exactness
+      const ct = st[o + DAY_CLOSE_T]!;
+      if (time > ct || (time === ct && seq > st[o + DAY_CLOSE_SEQ]!)) {
+        st[o + DAY_CLOSE] = price;
+        st[o + DAY_CLOSE_T] = time;
+        st[o + DAY_CLOSE_SEQ] = seq;
+      }
+      return true;
+    }
+    if (day === st[o + PREV_DAY]) {
+      const ct = st[o + PREV_CLOSE_T]!;
+      if (time > ct || (time === ct && seq > st[o + PREV_CLOSE_SEQ]!)) {
+        st[o + PREV_CLOSE] = price;
+        st[o + PREV_CLOSE_T] = time;
+        st[o + PREV_CLOSE_SEQ] = seq;
+      }
+    }
+    return false;
   }
 
   /**
@@ -294,9 +329,15 @@ export class PriceAlerts {
   }
 
   write(w: ByteWriter): void {
-    for (const a of this.symbolArrays()) w.f64s(a);
+    const n = this.symbols.length;
+    const column = new Float64Array(n);
+    for (const f of SNAPSHOT_FIELDS) {
+      for (let i = 0; i < n; i++) column[i] = this.st[i * S + f]!;
+      w.f64s(column);
+    }
     w.u8s(this.armed);
-    const qs = this.maxQ.map((q) => q.toArray()).concat(this.minQ.map((q) => q.toArray()));
+    const qs: Float64Array[] = [];
+    for (let q = 0; q < 2 * this.symbols.length; q++) qs.push(this.window.toArray(q));
     const lens = new Float64Array(qs.map((q) => q.length));
     w.f64s(lens);
     const all = new Float64Array(lens.reduce((a, b) => a + b, 0));
@@ -311,36 +352,28 @@ export class PriceAlerts {
 
   read(r: ByteReader): void {
     const n = this.symbols.length;
-    for (const a of this.symbolArrays()) a.set(r.f64s(n));
+    for (const f of SNAPSHOT_FIELDS) {
+      const column = r.f64s(n);
+      for (let i = 0; i < n; i++) this.st[i * S + f] = column[i]!;
+    }
+    for (let o = 0; o < this.st.length; o += S) {
+      const day = this.st[o + DAY]!;
+      this.st[o + DAY_FROM] = Number.isFinite(day) ? day * DAY_MS : Number.NEGATIVE_INFINITY;
+      this.st[o + DAY_TO] = Number.isFinite(day) ? (day + 1) * DAY_MS : Number.NEGATIVE_INFINITY;
+    }
     this.armed.set(r.u8s(n * 4));
     const lens = r.f64s(2 * n);
     const all = r.f64s();
     let p = 0;
-    const qs = this.maxQ.concat(this.minQ);
-    qs.forEach((q, i) => {
-      const len = lens[i]!;
+    for (let q = 0; q < 2 * n; q++) {
+      const len = lens[q]!;
       if (p + len > all.length) throw corrupt('window deque lengths exceed their data');
-      q.load(all.subarray(p, p + len));
+      this.window.load(q, all.subarray(p, p + len));
       p += len;
-    });
+    }
     const rules = r.json();
     if (!Array.isArray(rules)) throw corrupt('rules section is not an array');
     this.rules = new Map(rules as [number, RuleState[]][]);
-  }
-
-  private symbolArrays(): Float64Array[] {
-    return [
-      this.first,
-      this.day,
-      this.dayClose,
-      this.dayCloseT,
-      this.dayCloseSeq,
-      this.prevDay,
-      this.prevClose,
-      this.prevCloseT,
-      this.prevCloseSeq,
-      this.lastT,
-    ];
   }
 }
 

@@ -34,7 +34,10 @@ export const DEFAULT_ANALYTICS_CONFIG: Readonly<AnalyticsConfig> = Object.freeze
   moveWindowMs: 300_000,
   hysteresisPct: 0.5,
   anomaly: { intervalMs: 60_000, window: 30, z: 3 },
-  openBucketsPerSeries: 4,
+  // The runtime advances the watermark once per input batch (up to 5000 records), so a 1 s series keeps
+  // the allowed lateness (2 s) plus a batch's span of buckets open: 4 lanes spilled on most batches of a
+  // fast replay, 8 do not (768 bytes per series).
+  openBucketsPerSeries: 8,
 });
 
 export type AnalyticsConfigInput = Partial<Omit<AnalyticsConfig, 'bollinger' | 'anomaly'>> & {

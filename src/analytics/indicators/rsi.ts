@@ -26,7 +26,9 @@ export class Rsi implements IncrementalOperator<number> {
   }
 
   add(x: number): void {
-    this.state.copyWithin(LIVE, 0, LIVE);
+    const s = this.state;
+    // by hand: copyWithin is a builtin call, costly next to six moves (this runs once per final bar)
+    for (let i = 0; i < LIVE; i++) s[LIVE + i] = s[i]!;
     this.apply(x);
   }
 
@@ -62,7 +64,8 @@ export class Rsi implements IncrementalOperator<number> {
       this.add(x);
       return;
     }
-    this.state.copyWithin(0, LIVE, N);
+    const s = this.state;
+    for (let i = 0; i < LIVE; i++) s[i] = s[LIVE + i]!;
     this.apply(x);
   }
 
