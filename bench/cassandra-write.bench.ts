@@ -1,0 +1,152 @@
+// Write throughput of the Cassandra store against the local node (scripts/stack/stack.sh start
+// cassandra): upsertCandles and upsertTrades in batches of 1000 rows spread over 200 symbols (200
+// partitions per batch, 5 rows each), new keys every batch. Compares the write strategies the adapter
+// offers: single-partition UNLOGGED batches of up to N rows vs concurrent single-row writes, and one
+// call at a time vs several calls in flight (a sink with pipelined flushes).
+//
+// Writes into its own keyspace `tickstream_bench`, dropped at the end. Prints a SKIP line and exits 0
+// when no node answers. Env: BENCH_CASSANDRA=host:port, BENCH_CASSANDRA_MS (time per figure).
+import os from 'node:os';
+import { Client } from 'cassandra-driver';
+import { ConfigSchema } from '../src/config.ts';
+import { type Candle, duration, eventTime, price, quantity, type Trade } from '../src/domain/types.ts';
+import { CassandraStore, type CassandraStoreOptions } from '../src/store/cassandra/index.ts';
+import { report } from './lib.ts';
+
+const BATCH = 1000;
+const SYMBOLS = Array.from({ length: 200 }, (_, i) => `SYM${i}`);
+const T0 = Date.UTC(2024, 0, 16, 9, 30);
+const MIN_MS = Number(process.env.BENCH_CASSANDRA_MS ?? 3000);
+const contactPoint = process.env.BENCH_CASSANDRA ?? '127.0.0.1:9042';
+const keyspace = 'tickstream_bench';
+const cfgOf = (concurrency: number) =>
+  ConfigSchema.parse({
+    store: { kind: 'cassandra', cassandra: { contactPoints: [contactPoint], keyspace, concurrency } },
+  }).store.cassandra;
+
+let seqBase = 0;
+const candleBatch = (): Candle[] => {
+  const n = seqBase++;
+  const out = new Array<Candle>(BATCH);
+  for (let i = 0; i < BATCH; i++) {
+    const k = n * BATCH + i;
+    const p = 100 + (k % 97) * 0.01;
+    out[i] = {
+      symbol: SYMBOLS[k % SYMBOLS.length]!,
+      intervalMs: duration(60_000),
+      start: eventTime(T0 + Math.floor(k / SYMBOLS.length) * 60_000),
+      open: price(p),
+      high: price(p + 0.5),
+      low: price(p - 0.5),
+      close: price(p + 0.1),
+      volume: quantity(1000 + (k % 13)),
+      vwap: price(p + 0.05),
+      trades: 42,
+      final: k % 2 === 0,
+      indicators: { sma: { 5: p, 20: p - 0.2 }, ema: { 12: p + 0.01 }, rsi: 51.3 },
+    };
+  }
+  return out;
+};
+
+const tradeBatch = (): Trade[] => {
+  const n = seqBase++;
+  const out = new Array<Trade>(BATCH);
+  for (let i = 0; i < BATCH; i++) {
+    const k = n * BATCH + i;
+    out[i] = {
+      symbol: SYMBOLS[k % SYMBOLS.length]!,
+      price: price(100 + (k % 101) * 0.01),
+      size: quantity(1 + (k % 300)),
+      time: eventTime(T0 + Math.floor(k / 10)),
+      conditions: k % 5 === 0 ? ['@', 'I'] : [],
+      seq: k,
+    };
+  }
+  return out;
+};
+
+/**
+ * Rows per wall second and per CPU second of this process over at least MIN_MS, `inFlight` calls at a
+ * time, after a warm-up. Batches are built outside the timed region (they are the producer's cost).
+ */
+const measure = async <T>(
+  make: () => T[],
+  write: (batch: T[]) => Promise<void>,
+  inFlight: number,
+): Promise<{ rows: number; spent: number; wall: number; cpu: number }> => {
+  for (let i = 0; i < 3; i++) await write(make());
+  let rows = 0;
+  let spent = 0;
+  let cpuUs = 0;
+  while (spent < MIN_MS) {
+    const batches = Array.from({ length: inFlight }, make);
+    const c = process.cpuUsage();
+    const t = performance.now();
+    await Promise.all(batches.map(write));
+    spent += performance.now() - t;
+    const dc = process.cpuUsage(c);
+    cpuUs += dc.user + dc.system;
+    rows += inFlight * BATCH;
+  }
+  return { rows, spent, wall: rows / (spent / 1000), cpu: rows / (cpuUs / 1e6) };
+};
+
+interface Variant {
+  name: string;
+  concurrency: number;
+  options: CassandraStoreOptions;
+  inFlight: number;
+}
+
+/** The first is the adapter's default configuration (batch mode, 50 rows, config concurrency 64). */
+const VARIANTS: Variant[] = [
+  { name: 'batch50-c64', concurrency: 64, options: { writeMode: 'batch', maxBatchRows: 50 }, inFlight: 1 },
+  { name: 'single-c64', concurrency: 64, options: { writeMode: 'single' }, inFlight: 1 },
+  { name: 'single-c256', concurrency: 256, options: { writeMode: 'single' }, inFlight: 1 },
+  { name: 'batch50-c64-x4', concurrency: 64, options: { writeMode: 'batch', maxBatchRows: 50 }, inFlight: 4 },
+  { name: 'single-c64-x4', concurrency: 64, options: { writeMode: 'single' }, inFlight: 4 },
+];
+
+const admin = new Client({ contactPoints: [contactPoint], localDataCenter: 'datacenter1' });
+try {
+  await admin.connect();
+} catch (e) {
+  console.log(`SKIP cassandra-write: no Cassandra at ${contactPoint} (${(e as Error).message})`);
+  await admin.shutdown();
+  process.exit(0);
+}
+try {
+  const setup = await CassandraStore.connect(cfgOf(64));
+  await setup.migrate();
+  await setup.close();
+  const only = process.env.BENCH_CASSANDRA_VARIANTS?.split(',');
+  for (const v of VARIANTS) {
+    if (only !== undefined && !only.includes(v.name)) continue;
+    const store = await CassandraStore.connect(cfgOf(v.concurrency), v.options);
+    let rows = 0;
+    let spent = 0;
+    for (const [what, make, write] of [
+      ['candles', candleBatch, (b: Candle[]) => store.upsertCandles(b)],
+      ['trades', tradeBatch, (b: Trade[]) => store.upsertTrades(b)],
+    ] as const) {
+      const r = await measure(make as () => never[], write as (b: never[]) => Promise<void>, v.inFlight);
+      report(`cassandra-write-${what}-${v.name}`, Math.round(r.wall), 'rows/s');
+      report(`cassandra-write-${what}-${v.name}-cpu`, Math.round(r.cpu), 'rows/cpu-s');
+      rows += r.rows;
+      spent += r.spent;
+    }
+    // The headline: the adapter's defaults (first variant), candles and trades together, one call at a time.
+    if (v === VARIANTS[0]) report('cassandra-write', Math.round(rows / (spent / 1000)), 'rows/s');
+    await store.close();
+  }
+  console.log(
+    `# load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${os.cpus().length} cores (Cassandra shares them)`,
+  );
+} finally {
+  await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`).catch(() => undefined);
+  await admin.shutdown();
+}
