@@ -178,7 +178,8 @@ export class CassandraStore implements Store {
           c.final,
           indicatorsJson(c.indicators),
         ];
-        const series = c.symbol + SEP + interval;
+        // '/' keeps the index key readable in cqlsh; unambiguous since the interval is last and numeric.
+        const series = `${c.symbol}/${interval}`;
         if (g.add(series + SEP + day, String(start), params)) index.push([series, day]);
       }
       await this.index(SERIES.candles, index);
@@ -403,7 +404,7 @@ export class CassandraStore implements Store {
       const interval = int64(intervalMs, 'candle interval');
       const rows = await this.acrossDays(
         SERIES.candles,
-        symbol + SEP + interval,
+        `${symbol}/${interval}`,
         range,
         undefined,
         (day, from, to) => [symbol, interval, day, from, to],
