@@ -16,6 +16,14 @@ export interface IndicatorParams {
 
 const NONE = new Float64Array(0);
 
+/**
+ * { period: 0.5, ... } for cloning. Built by JSON.parse, whose elements store is sized to the largest
+ * period (an object grown key by key over-allocates it by half plus 16 slots, and every clone copies
+ * that). 0.5, not 0: double elements from the start, so writing values does not change the elements kind.
+ */
+const templateOf = (ops: readonly { period: number }[]): Record<number, number> =>
+  JSON.parse(`{${ops.map((o) => `"${o.period}":0.5`).join(',')}}`) as Record<number, number>;
+
 export class IndicatorSet {
   readonly smas: Sma[];
   readonly emas: Ema[];
@@ -40,11 +48,8 @@ export class IndicatorSet {
       this.bollinger.state,
     ];
     this.stateLength = this.states.reduce((n, s) => n + s.length, 0);
-    this.smaTemplate = {};
-    // 0.5, not 0: double elements from the start, so writing values does not change the elements kind
-    for (const o of this.smas) this.smaTemplate[o.period] = 0.5;
-    this.emaTemplate = {};
-    for (const o of this.emas) this.emaTemplate[o.period] = 0.5;
+    this.smaTemplate = templateOf(this.smas);
+    this.emaTemplate = templateOf(this.emas);
   }
 
   add(x: number): void {
