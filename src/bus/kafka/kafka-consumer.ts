@@ -1,0 +1,582 @@
+// A member of a Kafka consumer group, with the Bus port's pull semantics.
+//
+// @platformatic/kafka's Consumer does the group protocol (join, sync, heartbeats, rejoin on a rebalance
+// or a lost membership) and the requests (Fetch, OffsetCommit, OffsetFetch, ListOffsets). Its stream
+// API is not used: it prefetches and has no hook that runs before a rebalance moves partitions. Instead:
+//
+//   * Fetching is ours and only happens inside a pull (`next()` of `batches()`): when every owned
+//     partition's buffer is empty, one Fetch per leader (long poll, maxWaitTime) fills them; batches of
+//     up to maxBatch records of one partition are then handed out round-robin. Nothing is fetched while
+//     the caller processes, so pulling is the backpressure (at most one fetch response is buffered).
+//   * Rebalances are eager (Kafka's classic protocol with the roundrobin assignor): before this member
+//     sends JoinGroup, the client calls `protocolsMetadata`, which we make wait until the next pull has
+//     run onRevoke for every owned partition (i.e. after the caller finished the last batch it took and
+//     could commit or checkpoint it). The broker assigns partitions only once every member has rejoined,
+//     so a partition's new owner starts after its old owner's onRevoke. After SyncGroup the next pull
+//     runs onAssign for the new assignment and seeks: onAssign's offset, else the committed offset, else
+//     reset (earliest/latest). Like Java's eager protocol, a member that keeps a partition across a
+//     rebalance sees onRevoke and onAssign for it too.
+//   * Errors: a broker that is down, a leader that moved, a timeout: the pull retries with capped backoff
+//     and the client rejoins by itself, so `batches()` survives a broker restart. Other failures are
+//     thrown from the pull as TickstreamError; onAssign/onRevoke errors are thrown as they are.
+
+import { type BaseOptions, type GroupAssignment, Consumer as PltConsumer } from '@platformatic/kafka';
+import { isTickstreamError, TickstreamError } from '../../domain/errors.ts';
+import type { BusRecord, ConsumeOptions, Consumer, RecordBatch, TopicPartition } from '../port.ts';
+import { tpKey } from '../port.ts';
+import { isOffsetOutOfRange, toBusError } from './errors.ts';
+
+/** What a consumer needs from its bus. */
+export interface KafkaConsumerHost {
+  partitionCount(topic: string): Promise<number>;
+  forget(consumer: KafkaConsumer): void;
+}
+
+type Client = PltConsumer<Buffer, Buffer, Buffer, Buffer>;
+/** Client settings plus the group's timing; the group id, assignor hook and autocommit are set here. */
+export type ConsumerClientOptions = BaseOptions & {
+  groupId: string;
+  sessionTimeout: number;
+  rebalanceTimeout: number;
+  heartbeatInterval: number;
+};
+
+interface Owned {
+  readonly tp: TopicPartition;
+  readonly key: string;
+  /** Next offset to fetch; -1 until resolved (committed offset or reset). */
+  fetchAt: number;
+  /** Fetched records not handed out yet, from index `next`. */
+  buffer: BusRecord[];
+  next: number;
+}
+
+const DONE: IteratorResult<RecordBatch> = { done: true, value: undefined };
+const EMPTY_META = Buffer.alloc(0);
+const EMPTY_VALUE = new Uint8Array(0);
+const IS_CONTROL = 0x20;
+/** Longest a JoinGroup waits for the caller to pull (and so run onRevoke); under the rebalance timeout. */
+const REVOKE_WAIT_MS = 45_000;
+const FETCH_WAIT_MS = 500;
+const PARTITION_MAX_BYTES = 1 << 20;
+const FETCH_MAX_BYTES = 16 << 20;
+const IDLE_WAIT_MS = 1000;
+
+const addPartition = (into: Record<string, number[]>, tp: TopicPartition): void => {
+  const list = into[tp.topic];
+  if (list === undefined) into[tp.topic] = [tp.partition];
+  else list.push(tp.partition);
+};
+
+const byTopicPartition = (a: TopicPartition, b: TopicPartition): number =>
+  a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
+
+export class KafkaConsumer implements Consumer {
+  private readonly client: Client;
+  private readonly host: KafkaConsumerHost;
+  private readonly topics: string[];
+  private readonly reset: 'earliest' | 'latest';
+  private readonly maxBatch: number;
+  private readonly onAssign: ConsumeOptions['onAssign'];
+  private readonly onRevoke: ConsumeOptions['onRevoke'];
+
+  private readonly owned = new Map<string, Owned>();
+  private order: Owned[] = [];
+  private cursor = 0;
+  /** Assignment from the last SyncGroup, not yet taken by a pull. */
+  private pendingAssign: GroupAssignment[] | null = null;
+  /** JoinGroups waiting for this member to revoke what it owns. */
+  private revokeWaiters: (() => void)[] = [];
+  /** Bumped whenever ownership changes: a fetch started before is dropped. */
+  private epoch = 0;
+  private fetching: Promise<void> | undefined;
+
+  private joining: Promise<void> | undefined;
+  private needJoin = true;
+  private joinRetryAt = 0;
+  private joinBackoff = 100;
+
+  private closing = false;
+  private closed = false;
+  private closePromise: Promise<void> | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private waker: (() => void) | null = null;
+  private signaled = false;
+
+  constructor(host: KafkaConsumerHost, clientOptions: ConsumerClientOptions, options: ConsumeOptions) {
+    this.host = host;
+    this.topics = [...new Set(options.topics)];
+    this.reset = options.reset ?? 'earliest';
+    this.maxBatch = Math.max(1, options.maxBatch ?? 500);
+    this.onAssign = options.onAssign;
+    this.onRevoke = options.onRevoke;
+    this.client = new PltConsumer<Buffer, Buffer, Buffer, Buffer>({
+      ...clientOptions,
+      autocommit: false,
+      protocolsMetadata: () => this.beforeJoin(),
+    });
+    this.client.topics.trackAll(...this.topics);
+    this.client.on('consumer:group:join', (payload) => {
+      this.pendingAssign = payload.assignments ?? [];
+      this.wake();
+    });
+    // The client's own rejoin gave up (broker down too long): join again from the pull loop.
+    this.client.on('error', () => {
+      this.needJoin = true;
+      this.wake();
+    });
+  }
+
+  batches(): AsyncIterable<RecordBatch> {
+    return {
+      [Symbol.asyncIterator]: (): AsyncIterator<RecordBatch> => ({
+        next: () => this.nextBatch(),
+        // Leaving a for-await loop does not leave the group (as in Kafka): close() does.
+        return: () => Promise.resolve(DONE),
+      }),
+    };
+  }
+
+  /** One pull; pulls are queued so that two iterators over the same consumer never interleave. */
+  nextBatch(): Promise<IteratorResult<RecordBatch>> {
+    const result = this.chain.then(() => this.pull());
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+
+  async commit(topic: string, partition: number, offset: number): Promise<void> {
+    if (this.closed) throw new TickstreamError('BUS_CLOSED', 'kafka consumer is closed');
+    const n = await this.host.partitionCount(topic);
+    if (!(Number.isInteger(partition) && partition >= 0 && partition < n)) {
+      throw new TickstreamError('BUS_TOPIC_UNKNOWN', `unknown topic or partition ${topic}:${partition}`);
+    }
+    if (!(Number.isSafeInteger(offset) && offset >= 0)) {
+      throw new TickstreamError(
+        'VALIDATION_FAILED',
+        `commit offset must be a non-negative integer, got ${offset}`,
+      );
+    }
+    try {
+      await this.client.commit({ offsets: [{ topic, partition, offset: BigInt(offset), leaderEpoch: -1 }] });
+    } catch (e) {
+      throw toBusError(e, `kafka commit ${topic}:${partition}`);
+    }
+  }
+
+  assignment(): TopicPartition[] {
+    return this.order.map((o) => ({ ...o.tp })).sort(byTopicPartition);
+  }
+
+  /** Ends the iterator, runs onRevoke for what it owns, then leaves the group. Idempotent. */
+  close(): Promise<void> {
+    if (this.closePromise === undefined) {
+      this.closing = true;
+      this.wake();
+      this.closePromise = this.leave();
+    }
+    return this.closePromise;
+  }
+
+  private async leave(): Promise<void> {
+    await this.chain; // a pull in progress sees `closing` and returns done
+    try {
+      if (this.order.length > 0 && this.onRevoke !== undefined) await this.onRevoke(this.assignment());
+    } finally {
+      this.dropOwned();
+      this.releaseJoins();
+      this.closed = true;
+      this.host.forget(this);
+      try {
+        await this.client.close();
+      } catch {
+        // Leaving failed (broker down): the session times out instead. Close the connections anyway.
+        await this.client.close(true).catch(() => undefined);
+      }
+    }
+  }
+
+  wake(): void {
+    const w = this.waker;
+    if (w !== null) {
+      this.waker = null;
+      w();
+    } else {
+      this.signaled = true;
+    }
+  }
+
+  /** Called by the client before each JoinGroup: wait until what we own was revoked by a pull. */
+  private beforeJoin(): Promise<Buffer> {
+    this.pendingAssign = null; // an assignment not taken yet belongs to the generation being left
+    if (this.order.length === 0 || this.closed) return Promise.resolve(EMPTY_META);
+    return new Promise<Buffer>((resolve) => {
+      const timer = setTimeout(() => resolve(EMPTY_META), REVOKE_WAIT_MS);
+      this.revokeWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(EMPTY_META);
+      });
+      this.wake();
+    });
+  }
+
+  private releaseJoins(): void {
+    const waiters = this.revokeWaiters;
+    this.revokeWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private dropOwned(): void {
+    this.owned.clear();
+    this.order = [];
+    this.cursor = 0;
+    this.epoch++;
+  }
+
+  private async pull(): Promise<IteratorResult<RecordBatch>> {
+    let backoff = 100;
+    for (;;) {
+      this.signaled = false;
+      if (this.closing) return DONE;
+      try {
+        if (this.revokeWaiters.length > 0) {
+          await this.revokeAll();
+          continue;
+        }
+        if (this.pendingAssign !== null) {
+          await this.assign(this.pendingAssign);
+          continue;
+        }
+        this.ensureJoined();
+        const batch = this.takeBuffered();
+        if (batch !== null) return { done: false, value: batch };
+        if (this.order.length === 0) {
+          await this.sleep(IDLE_WAIT_MS);
+          continue;
+        }
+        if (this.order.some((o) => o.fetchAt < 0)) await this.resolvePositions();
+        await this.fetchOnce();
+        backoff = 100;
+      } catch (e) {
+        if (this.closing) return DONE;
+        // Broker down, leader moving, timeouts: keep the member alive and try again.
+        if (isTickstreamError(e, 'BUS_UNAVAILABLE') && e.retryable) {
+          await this.sleep(backoff);
+          backoff = Math.min(backoff * 2, 2000);
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  private ensureJoined(): void {
+    if (!this.needJoin || this.joining !== undefined || Date.now() < this.joinRetryAt) return;
+    this.needJoin = false;
+    this.joining = this.client
+      .joinGroup({})
+      .then(
+        () => {
+          this.joinBackoff = 100;
+        },
+        () => {
+          this.needJoin = true;
+          this.joinRetryAt = Date.now() + this.joinBackoff;
+          this.joinBackoff = Math.min(this.joinBackoff * 2, 2000);
+        },
+      )
+      .finally(() => {
+        this.joining = undefined;
+        this.wake();
+      });
+  }
+
+  private async revokeAll(): Promise<void> {
+    try {
+      if (this.order.length > 0 && this.onRevoke !== undefined) await this.onRevoke(this.assignment());
+    } finally {
+      this.dropOwned();
+      this.releaseJoins();
+    }
+  }
+
+  private async assign(assignments: GroupAssignment[]): Promise<void> {
+    this.pendingAssign = null;
+    const tps: TopicPartition[] = [];
+    for (const a of assignments) {
+      if (!this.topics.includes(a.topic)) continue;
+      for (const partition of a.partitions) tps.push({ topic: a.topic, partition });
+    }
+    tps.sort(byTopicPartition);
+    // Eager rebalancing revoked everything before the join; anything still owned is from before.
+    if (this.order.length > 0) await this.revokeAll();
+    if (tps.length === 0) return;
+    const restored =
+      this.onAssign === undefined ? undefined : await this.onAssign(tps.map((tp) => ({ ...tp })));
+    for (const tp of tps) {
+      const key = tpKey(tp.topic, tp.partition);
+      const at = restored?.get(key);
+      if (at !== undefined && !(Number.isSafeInteger(at) && at >= 0)) {
+        throw new TickstreamError('VALIDATION_FAILED', `onAssign offset for ${key} is not valid: ${at}`);
+      }
+      const o: Owned = { tp, key, fetchAt: at ?? -1, buffer: [], next: 0 };
+      this.owned.set(key, o);
+      this.order.push(o);
+    }
+    this.epoch++;
+  }
+
+  /** Committed offset, else earliest/latest, for owned partitions without a position. */
+  private async resolvePositions(): Promise<void> {
+    const epoch = this.epoch;
+    const unresolved = this.order.filter((o) => o.fetchAt < 0);
+    const byTopic = new Map<string, number[]>();
+    for (const o of unresolved) byTopic.set(o.tp.topic, [...(byTopic.get(o.tp.topic) ?? []), o.tp.partition]);
+    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+    let committed: Map<string, bigint[]>;
+    try {
+      committed = await this.client.listCommittedOffsets({ topics });
+    } catch (e) {
+      throw toBusError(e, 'kafka committed offsets');
+    }
+    if (epoch !== this.epoch) return;
+    const needReset: Owned[] = [];
+    for (const o of unresolved) {
+      const c = committed.get(o.tp.topic)?.[o.tp.partition];
+      if (c !== undefined && c >= 0n) o.fetchAt = Number(c);
+      else needReset.push(o);
+    }
+    if (needReset.length > 0) await this.resetPositions(needReset, epoch);
+  }
+
+  /** Sets each partition's position to its earliest or latest offset, per `reset`. */
+  private async resetPositions(targets: Owned[], epoch: number): Promise<void> {
+    const partitions: Record<string, number[]> = {};
+    for (const o of targets) addPartition(partitions, o.tp);
+    let offsets: Map<string, bigint[]>;
+    try {
+      offsets = await this.client.listOffsets({
+        topics: Object.keys(partitions),
+        partitions,
+        timestamp: this.reset === 'latest' ? -1n : -2n,
+      });
+    } catch (e) {
+      throw toBusError(e, 'kafka list offsets');
+    }
+    if (epoch !== this.epoch) return;
+    for (const o of targets) {
+      const at = offsets.get(o.tp.topic)?.[o.tp.partition];
+      if (at === undefined) throw new TickstreamError('BUS_UNAVAILABLE', `no offset listed for ${o.key}`);
+      o.fetchAt = Number(at);
+      o.buffer = [];
+      o.next = 0;
+    }
+  }
+
+  /** Up to maxBatch buffered records of the next partition (round-robin) that has some. */
+  private takeBuffered(): RecordBatch | null {
+    const n = this.order.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.cursor + k) % n;
+      const o = this.order[i]!;
+      const available = o.buffer.length - o.next;
+      if (available <= 0) continue;
+      const take = Math.min(available, this.maxBatch);
+      const records =
+        o.next === 0 && take === o.buffer.length ? o.buffer : o.buffer.slice(o.next, o.next + take);
+      o.next += take;
+      if (o.next >= o.buffer.length) {
+        o.buffer = [];
+        o.next = 0;
+      }
+      this.cursor = (i + 1) % n;
+      return { topic: o.tp.topic, partition: o.tp.partition, records };
+    }
+    return null;
+  }
+
+  /** Waits for the fetch in flight (starting one if none) or for a wake-up (rebalance, close). */
+  private async fetchOnce(): Promise<void> {
+    if (this.fetching === undefined) {
+      const f = this.fetch(this.epoch);
+      this.fetching = f;
+      void f
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.fetching === f) this.fetching = undefined;
+          this.wake();
+        });
+    }
+    const fetching = this.fetching;
+    await this.sleep(FETCH_WAIT_MS * 4);
+    // Surface the fetch's error (once) if it failed and is done.
+    if (this.fetching === undefined) await fetching!;
+  }
+
+  /** One Fetch per leader for every owned, positioned partition; records go into the buffers. */
+  private async fetch(epoch: number): Promise<void> {
+    let metadata: Awaited<ReturnType<Client['metadata']>>;
+    try {
+      metadata = await this.client.metadata({ topics: this.topics });
+    } catch (e) {
+      throw toBusError(e, 'kafka metadata');
+    }
+    if (epoch !== this.epoch) return;
+    const byNode = new Map<number, { topicId: string; partitions: FetchPartition[] }[]>();
+    const requested = new Map<string, { owned: Owned; offset: number }>();
+    const names = new Map<string, string>();
+    for (const o of this.order) {
+      if (o.fetchAt < 0 || o.buffer.length > 0) continue;
+      const t = metadata.topics.get(o.tp.topic);
+      const leader = t?.partitions[o.tp.partition]?.leader;
+      if (t === undefined || leader === undefined || leader < 0) continue;
+      names.set(t.id, o.tp.topic);
+      requested.set(o.key, { owned: o, offset: o.fetchAt });
+      const list = byNode.get(leader) ?? [];
+      list.push({
+        topicId: t.id,
+        partitions: [
+          {
+            partition: o.tp.partition,
+            fetchOffset: BigInt(o.fetchAt),
+            partitionMaxBytes: PARTITION_MAX_BYTES,
+            currentLeaderEpoch: -1,
+            lastFetchedEpoch: -1,
+          },
+        ],
+      });
+      byNode.set(leader, list);
+    }
+    if (byNode.size === 0) {
+      // No leader known for any partition (a broker restarting): let the caller back off.
+      throw new TickstreamError('BUS_UNAVAILABLE', 'no partition leader available');
+    }
+    await Promise.all(
+      [...byNode].map(async ([node, topics]) => {
+        let response: Awaited<ReturnType<Client['fetch']>>;
+        try {
+          response = await this.client.fetch({
+            node,
+            topics,
+            maxWaitTime: FETCH_WAIT_MS,
+            minBytes: 1,
+            maxBytes: FETCH_MAX_BYTES,
+          });
+        } catch (e) {
+          if (isOffsetOutOfRange(e) && epoch === this.epoch) {
+            // A stale checkpoint or records removed by retention: reset as auto.offset.reset does.
+            await this.resetOutOfRange(topics, names, epoch);
+            return;
+          }
+          throw toBusError(e, 'kafka fetch');
+        }
+        if (epoch !== this.epoch) return;
+        for (const t of response.responses) {
+          const topic = names.get(t.topicId);
+          if (topic === undefined) continue;
+          for (const p of t.partitions) {
+            const req = requested.get(tpKey(topic, p.partitionIndex));
+            if (req === undefined || req.owned.fetchAt !== req.offset || p.records == null) continue;
+            this.decode(req.owned, req.offset, p.records);
+          }
+        }
+      }),
+    );
+  }
+
+  private async resetOutOfRange(
+    topics: { topicId: string; partitions: FetchPartition[] }[],
+    names: Map<string, string>,
+    epoch: number,
+  ): Promise<void> {
+    // Which partitions are out of range is not worth parsing from the error: check each against its
+    // log's bounds, and reset only those outside.
+    const targets: Owned[] = [];
+    for (const t of topics) {
+      const topic = names.get(t.topicId)!;
+      for (const p of t.partitions) {
+        const o = this.owned.get(tpKey(topic, p.partition));
+        if (o !== undefined) targets.push(o);
+      }
+    }
+    let earliest: Map<string, bigint[]>;
+    let latest: Map<string, bigint[]>;
+    const partitions: Record<string, number[]> = {};
+    for (const o of targets) addPartition(partitions, o.tp);
+    try {
+      const topicsList = Object.keys(partitions);
+      earliest = await this.client.listOffsets({ topics: topicsList, partitions, timestamp: -2n });
+      latest = await this.client.listOffsets({ topics: topicsList, partitions, timestamp: -1n });
+    } catch (e) {
+      throw toBusError(e, 'kafka list offsets');
+    }
+    if (epoch !== this.epoch) return;
+    const out = targets.filter((o) => {
+      const lo = earliest.get(o.tp.topic)?.[o.tp.partition];
+      const hi = latest.get(o.tp.topic)?.[o.tp.partition];
+      return lo === undefined || hi === undefined || o.fetchAt < Number(lo) || o.fetchAt > Number(hi);
+    });
+    if (out.length > 0) await this.resetPositions(out, epoch);
+  }
+
+  /** Appends the records of `batches` at or after `from` to the partition's buffer. */
+  private decode(o: Owned, from: number, batches: FetchedBatch[]): void {
+    const out = o.buffer;
+    const { topic, partition } = o.tp;
+    let next = from;
+    for (const batch of batches) {
+      const first = Number(batch.firstOffset);
+      const last = first + batch.lastOffsetDelta;
+      if (last < from) continue;
+      if (last + 1 > next) next = last + 1;
+      if ((batch.attributes & IS_CONTROL) !== 0) continue; // transaction markers
+      const baseTs = Number(batch.firstTimestamp);
+      for (const r of batch.records) {
+        const offset = first + r.offsetDelta;
+        if (offset < from) continue;
+        out.push({
+          topic,
+          partition,
+          offset,
+          key: r.key === null ? null : r.key.toString('utf8'),
+          value: r.value ?? EMPTY_VALUE,
+          timestamp: baseTs + Number(r.timestampDelta),
+        });
+      }
+    }
+    o.fetchAt = next;
+  }
+
+  /** Sleeps until woken or `ms` pass, unless a wake-up came while this pull was looking. */
+  private sleep(ms: number): Promise<void> {
+    if (this.signaled) {
+      this.signaled = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waker = null;
+        resolve();
+      }, ms);
+      this.waker = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+interface FetchPartition {
+  partition: number;
+  fetchOffset: bigint;
+  partitionMaxBytes: number;
+  currentLeaderEpoch: number;
+  lastFetchedEpoch: number;
+}
+
+interface FetchedBatch {
+  firstOffset: bigint;
+  lastOffsetDelta: number;
+  attributes: number;
+  firstTimestamp: bigint;
+  records: { offsetDelta: number; timestampDelta: bigint; key: Buffer | null; value: Buffer | null }[];
+}

@@ -1,0 +1,163 @@
+// The Bus contract against a real Kafka broker (scripts/stack: `bash scripts/stack/stack.sh start kafka`),
+// plus what only Kafka can show: records written through KafkaBus are read by a plain kafkajs consumer
+// with the same keys and partitions, and every key lands where Kafka's Java default partitioner puts it.
+// Runs only with TICKSTREAM_STACK=1 (scripts/test.sh sets it after starting the stack); skipped otherwise.
+
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { describe, it } from 'node:test';
+import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { KafkaBus } from '../../src/bus/kafka/index.ts';
+import { partitionFor } from '../../src/bus/partitioner.ts';
+import { parseConfig } from '../../src/config.ts';
+import { busContract } from '../contract/bus.contract.ts';
+
+const enabled = process.env.TICKSTREAM_STACK === '1';
+const broker = process.env.TICKSTREAM_KAFKA_BROKER ?? '127.0.0.1:9092';
+
+type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+const kafkaConfig = (compression?: Compression) => {
+  const cfg = parseConfig({
+    bus: { kind: 'kafka', kafka: { brokers: [broker], clientId: 'tickstream-test' } },
+  });
+  return compression === undefined ? cfg.bus.kafka : { ...cfg.bus.kafka, compression };
+};
+
+/**
+ * kafkajs ships gzip only. A kafkajs user reading zstd registers a codec; Node 24's zlib has zstd, so
+ * this one needs no package. (lz4, the config's default, needs a codec package for kafkajs: Java
+ * clients and kcat read it as they are.)
+ */
+const registerKafkajsZstd = (kafkajs: typeof import('kafkajs')): void => {
+  const codecs = kafkajs.CompressionCodecs as Record<number, () => unknown>;
+  codecs[kafkajs.CompressionTypes.ZSTD] = () => ({
+    compress: (encoder: { buffer: Buffer }) => Promise.resolve(zstdCompressSync(encoder.buffer)),
+    decompress: (buffer: Buffer) => Promise.resolve(zstdDecompressSync(buffer)),
+  });
+};
+
+if (!enabled) {
+  describe('Bus contract: kafka', () => {
+    it('needs a broker: set TICKSTREAM_STACK=1 after `bash scripts/stack/stack.sh start kafka`', {
+      skip: true,
+    }, () => {});
+  });
+} else {
+  busContract('kafka', () => KafkaBus.connect(kafkaConfig()), { slowFactor: 2 });
+
+  describe('Kafka bus: interoperability', () => {
+    const run = `${process.pid}-${Date.now().toString(36)}`;
+
+    for (const compression of ['none', 'gzip', 'zstd'] as const) {
+      it(`records written by KafkaBus (${compression}) are read by a plain kafkajs consumer with the same keys and partitions`, async () => {
+        const require = createRequire(import.meta.url);
+        const kafkajs = require('kafkajs') as typeof import('kafkajs');
+        const { Kafka, logLevel } = kafkajs;
+        registerKafkajsZstd(kafkajs);
+        const bus = await KafkaBus.connect(kafkaConfig(compression));
+        const topic = `interop-${compression}-${run}`;
+        const n = 5;
+        const keys = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? `user-${i}` : `SYM${i}ü`));
+        const kafka = new Kafka({ clientId: 'interop', brokers: [broker], logLevel: logLevel.NOTHING });
+        const consumer = kafka.consumer({ groupId: `interop-${compression}-${run}` });
+        try {
+          await bus.ensureTopic(topic, n);
+          await bus.send(
+            topic,
+            keys.map((key, i) => ({
+              key,
+              value: Uint8Array.of(i, 255 - i, 7),
+              timestamp: 1_700_000_000_000 + i,
+            })),
+          );
+          await consumer.connect();
+          await consumer.subscribe({ topics: [topic], fromBeginning: true });
+          const got = new Map<string, { partition: number; value: number[]; timestamp: number }>();
+          await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(
+              () => reject(new Error(`kafkajs read ${got.size} of ${keys.length}`)),
+              60_000,
+            );
+            void consumer.run({
+              eachMessage: async ({ partition, message }) => {
+                got.set(message.key!.toString('utf8'), {
+                  partition,
+                  value: [...message.value!],
+                  timestamp: Number(message.timestamp),
+                });
+                if (got.size === keys.length) {
+                  clearTimeout(timer);
+                  resolve();
+                }
+              },
+            });
+          });
+          keys.forEach((key, i) => {
+            const r = got.get(key);
+            assert.ok(r !== undefined, key);
+            assert.equal(r.partition, partitionFor(key, n), `partition of ${key}`);
+            assert.deepEqual(r.value, [i, 255 - i, 7]);
+            assert.equal(r.timestamp, 1_700_000_000_000 + i);
+          });
+        } finally {
+          await consumer.disconnect();
+          await bus.close();
+        }
+      });
+    }
+
+    it("each key lands on the partition of Kafka's Java default partitioner", async () => {
+      // Expected partitions are computed without partitionFor: from murmur2 values produced by Java's
+      // org.apache.kafka.common.utils.Utils.murmur2 (Kafka's UtilsTest vectors), and from kafkajs'
+      // DefaultPartitioner (its Java-compatible one) for many more keys.
+      const javaMurmur2: [string, number][] = [
+        ['21', -973932308],
+        ['foobar', -790332482],
+        ['a-little-bit-long-string', -985981536],
+        ['a-little-bit-longer-string', -1486304829],
+        ['lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8', -58897971],
+        ['abc', 479470107],
+      ];
+      const require = createRequire(import.meta.url);
+      const { Partitioners } = require('kafkajs') as typeof import('kafkajs');
+      const kafkajsPartition = Partitioners.DefaultPartitioner();
+      const n = 7;
+      const ids = Array.from({ length: n }, (_, i) => i);
+      const partitionMetadata = ids.map((partitionId) => ({
+        partitionId,
+        leader: 0,
+        partitionErrorCode: 0,
+        replicas: [0],
+        isr: [0],
+      }));
+      const expected = new Map<string, number>();
+      for (const [key, h] of javaMurmur2) expected.set(key, (h & 0x7fffffff) % n);
+      for (let i = 0; i < 200; i++) {
+        const key = i % 2 === 0 ? `SYM${i}` : `user-${i}-ключ`;
+        expected.set(key, kafkajsPartition({ topic: 't', partitionMetadata, message: { key, value: null } }));
+      }
+      const bus = await KafkaBus.connect(kafkaConfig());
+      const topic = `partitioner-${run}`;
+      try {
+        await bus.ensureTopic(topic, n);
+        await bus.send(
+          topic,
+          [...expected.keys()].map((key) => ({ key, value: Uint8Array.of(1) })),
+        );
+        const consumer = bus.consumer({ group: `partitioner-${run}`, topics: [topic] });
+        const landed = new Map<string, number>();
+        const until = Date.now() + 60_000;
+        for await (const batch of consumer.batches()) {
+          for (const r of batch.records) landed.set(r.key!, r.partition);
+          if (landed.size >= expected.size || Date.now() > until) break;
+        }
+        await consumer.close();
+        assert.equal(landed.size, expected.size);
+        for (const [key, p] of expected) assert.equal(landed.get(key), p, `partition of ${key}`);
+      } finally {
+        await bus.close();
+      }
+    });
+  });
+}
