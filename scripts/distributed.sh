@@ -22,6 +22,7 @@ role() { # name, args...
 }
 trap 'echo "stopping"; kill -TERM "${pids[@]}" 2>/dev/null || true; wait' INT TERM EXIT
 
+bin/tickstream setup --data-dir "$logs/setup"
 role sinks --role sinks --source none --port 0
 role analytics-1 --role analytics --source none --port 0
 role analytics-2 --role analytics --source none --port 0

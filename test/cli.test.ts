@@ -22,8 +22,9 @@ describe('tickstream CLI', () => {
   it('prints help for the command and each subcommand', () => {
     const top = run(['--help']);
     assert.equal(top.code, 0);
-    for (const sub of ['run', 'replay', 'simulate', 'query']) assert.match(top.out, new RegExp(`\\b${sub}\\b`));
-    for (const sub of ['run', 'replay', 'simulate', 'query']) {
+    for (const sub of ['run', 'replay', 'simulate', 'query'])
+      assert.match(top.out, new RegExp(`\\b${sub}\\b`));
+    for (const sub of ['run', 'replay', 'simulate', 'query', 'setup']) {
       const r = run([sub, '--help']);
       assert.equal(r.code, 0, sub);
       assert.match(r.out, /Usage: tickstream/, sub);
@@ -64,7 +65,10 @@ describe('tickstream CLI', () => {
     assert.equal(r.code, 0, r.err);
     const candles = run(['query', 'candles', 'AAPL', '--interval', '1s', '--data-dir', data]);
     assert.equal(candles.code, 0, candles.err);
-    const rows = candles.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    const rows = candles.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, number>);
     assert.equal(rows.length, 2);
     assert.deepEqual(
       rows.map((c) => [c.open, c.high, c.low, c.close, c.volume, c.trades]),

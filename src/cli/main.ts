@@ -3,6 +3,7 @@
 import { TickstreamError } from '../domain/errors.ts';
 import { queryCommand } from './query.ts';
 import { runCommand } from './run.ts';
+import { setupCommand } from './setup.ts';
 import { simulateCommand } from './simulate.ts';
 
 const HELP = `tickstream — real-time market data: trades → candles, indicators, alerts, portfolios
@@ -13,6 +14,7 @@ Commands:
   run        run the pipeline (embedded by default: in-process bus + SQLite, no servers needed)
   replay     replay a trade tape (CSV time,symbol,size,price or JSON lines) through the pipeline
   simulate   write a simulated trade tape (CSV or JSON lines) to a file or stdout
+  setup      create topics and store tables (once, before starting distributed processes)
   query      read history from the store: candles, trades, alerts, positions, history, fills, firm, deadletters
 
 Run \`tickstream <command> --help\` for a command's options.
@@ -29,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       return simulateCommand(rest);
     case 'query':
       return queryCommand(rest);
+    case 'setup':
+      return setupCommand(rest);
     case undefined:
     case '-h':
     case '--help':

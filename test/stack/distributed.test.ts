@@ -23,7 +23,20 @@ const ALL = { from: 0 as EventTimeMs, to: 8.64e15 as EventTimeMs };
 const INTERVALS = [1000, 60_000, 300_000, 3_600_000];
 const LIMIT = 30_000;
 const USERS = 300;
-const SIM = ['--source', 'sim', '--start', 'fixed', '--rate', '3000', '--limit', String(LIMIT), '--users', String(USERS), '--fill-rate', '400'];
+const SIM = [
+  '--source',
+  'sim',
+  '--start',
+  'fixed',
+  '--rate',
+  '3000',
+  '--limit',
+  String(LIMIT),
+  '--users',
+  String(USERS),
+  '--fill-rate',
+  '400',
+];
 const PARTITIONS = '4';
 
 const id = randomBytes(4).toString('hex');
@@ -54,7 +67,9 @@ const until = async (what: string, fn: () => Promise<boolean>, ms: number): Prom
 /** Candles without the `final` flag: a distributed run never ends, so its last bars stay provisional. */
 const comparable = (cs: Candle[]) => cs.map(({ final: _final, ...rest }) => rest);
 
-describe('distributed mode (Kafka + Cassandra)', { skip: !enabled && 'needs the local stack (TICKSTREAM_STACK=1)' }, () => {
+describe('distributed mode (Kafka + Cassandra)', {
+  skip: !enabled && 'needs the local stack (TICKSTREAM_STACK=1)',
+}, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ts-dist-'));
   const refDir = mkdtempSync(join(tmpdir(), 'ts-dist-ref-'));
   const procs: ChildProcess[] = [];
@@ -77,7 +92,9 @@ describe('distributed mode (Kafka + Cassandra)', { skip: !enabled && 'needs the 
     rmSync(refDir, { recursive: true, force: true });
   });
 
-  it('kill -9 one analytics and one portfolio process mid-stream: the survivors finish with identical results', { timeout: 600_000 }, async () => {
+  it('kill -9 one analytics and one portfolio process mid-stream: the survivors finish with identical results', {
+    timeout: 600_000,
+  }, async () => {
     // Reference: the same input through the embedded pipeline, uninterrupted.
     const ref = spawn(node, [main, 'run', ...SIM, '--exit-when-done', '--port', '0', '--data-dir', refDir], {
       env: { ...process.env, TICKSTREAM_BUS__PARTITIONS: PARTITIONS },
@@ -85,17 +102,18 @@ describe('distributed mode (Kafka + Cassandra)', { skip: !enabled && 'needs the 
     });
     assert.equal(await exited(ref), 0, 'reference run');
 
-    const sinks = start('sinks', ['--role', 'sinks', '--source', 'none']);
-    const a1 = start('a1', ['--role', 'analytics', '--source', 'none']);
-    const a2 = start('a2', ['--role', 'analytics', '--source', 'none']);
-    const p1 = start('p1', ['--role', 'portfolio', '--source', 'none']);
-    const p2 = start('p2', ['--role', 'portfolio', '--source', 'none']);
+    // Topics and schema first, from one process (concurrent schema changes on a fresh keyspace conflict).
     const config = parseConfig({
       bus: { kind: 'kafka', namespace, partitions: Number(PARTITIONS) },
       store: { kind: 'cassandra', cassandra: { keyspace } },
     });
     const bus = await openBus(config);
     const store = await openStore(config);
+    const sinks = start('sinks', ['--role', 'sinks', '--source', 'none']);
+    const a1 = start('a1', ['--role', 'analytics', '--source', 'none']);
+    const a2 = start('a2', ['--role', 'analytics', '--source', 'none']);
+    const p1 = start('p1', ['--role', 'portfolio', '--source', 'none']);
+    const p2 = start('p2', ['--role', 'portfolio', '--source', 'none']);
     try {
       const lagOf = async (group: string, topic: string): Promise<number> => {
         const [end, done] = await Promise.all([bus.endOffsets(topic), bus.committedOffsets(group, topic)]);
@@ -115,7 +133,10 @@ describe('distributed mode (Kafka + Cassandra)', { skip: !enabled && 'needs the 
       a2.kill('SIGKILL');
       p2.kill('SIGKILL');
       await Promise.all([exited(a2), exited(p2)]);
-      const done = (await bus.committedOffsets('analytics', TOPICS.trades)).reduce((a, o) => a + Math.max(0, o), 0);
+      const done = (await bus.committedOffsets('analytics', TOPICS.trades)).reduce(
+        (a, o) => a + Math.max(0, o),
+        0,
+      );
       assert.ok(done < LIMIT, `killed mid-stream (${done} trades committed)`);
 
       assert.equal(await exited(ingest), 0, 'ingest finished');
@@ -136,7 +157,11 @@ describe('distributed mode (Kafka + Cassandra)', { skip: !enabled && 'needs the 
         for (const symbol of Universe.default().symbols) {
           for (const interval of INTERVALS) {
             const want = comparable(await reference.candles(symbol, interval, ALL));
-            assert.deepEqual(comparable(await store.candles(symbol, interval, ALL)), want, `${symbol} ${interval}`);
+            assert.deepEqual(
+              comparable(await store.candles(symbol, interval, ALL)),
+              want,
+              `${symbol} ${interval}`,
+            );
             candles += want.length;
           }
         }
