@@ -17,7 +17,9 @@
 import { createRequire } from 'node:module';
 import { zstdCompress, zstdDecompress } from 'node:zlib';
 import { Admin, Consumer, compressionsAlgorithms, Producer } from '@platformatic/kafka';
+import { KafkaBus } from '../src/bus/kafka/index.ts';
 import { partitionFor } from '../src/bus/partitioner.ts';
+import { parseConfig } from '../src/config.ts';
 import { report } from './lib.ts';
 
 const require = createRequire(import.meta.url);
@@ -240,6 +242,36 @@ async function kafkajsConsume(topic: string, total: number): Promise<number> {
   return n / ((t1 - t0) / 1000);
 }
 
+/** The adapter itself (the chosen client behind the Bus port): send of 5000 and a group's batches(). */
+async function busRates(records: Rec[]): Promise<[number, number]> {
+  const cfg = parseConfig({ bus: { kind: 'kafka', kafka: { brokers: [BROKER], compression: 'none' } } });
+  const bus = await KafkaBus.connect(cfg.bus.kafka);
+  try {
+    const topic = `bench-bus-${RUN}`;
+    await bus.ensureTopic(topic, PARTITIONS);
+    const produced = await produceRate(
+      (b) => bus.send(topic, b as unknown as { key: string; value: Uint8Array }[]),
+      records,
+      5000,
+    );
+    const consumer = bus.consumer({ group: `bench-bus-${RUN}`, topics: [topic], maxBatch: 1000 });
+    const check = deadline('bus consume', 120_000);
+    let n = 0;
+    let t0 = 0;
+    for await (const b of consumer.batches()) {
+      if (n === 0) t0 = performance.now();
+      n += b.records.length;
+      if (n >= records.length) break;
+      check();
+    }
+    const consumed = n / ((performance.now() - t0) / 1000);
+    await consumer.close();
+    return [produced, consumed];
+  } finally {
+    await bus.close();
+  }
+}
+
 async function main(): Promise<void> {
   try {
     await admin.metadata({ topics: [] });
@@ -289,6 +321,9 @@ async function main(): Promise<void> {
       report(`kafka-client-${name}-consume-r${round}`, Math.round(rate), 'records/s');
     }
   }
+  const [busProduce, busConsume] = await busRates(records);
+  report('kafka-bus-produce-b5000', Math.round(busProduce), 'records/s');
+  report('kafka-bus-consume', Math.round(busConsume), 'records/s');
   await admin.close();
 }
 

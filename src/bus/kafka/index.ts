@@ -1,12 +1,15 @@
 // The Kafka adapter of the Bus port.
 //
-// Client: @platformatic/kafka, chosen by measurement (bench/kafka-clients.bench.ts against the local
-// Kafka 4.3.1 broker on this 2-core machine, acks=all, idempotent, 60-byte keyed values):
-//   - produce: as fast as kafkajs with 1000-record sends (65k vs 64k records/s) and faster with 5000-record
-//     sends (112k vs 68k); with compression it leads with every codec both have (gzip 50k vs 46k, zstd
-//     84k vs 74k) and it also has lz4 (75k) and snappy (102k), which kafkajs lacks without native addons;
-//   - consume: of the same order (0.45–0.65M vs 0.56–2.0M records/s through a group, noisy on a shared
-//     machine); this adapter does not use either client's consumer loop anyway, only its Fetch;
+// Client: @platformatic/kafka, chosen by measurement (bench/kafka-clients.bench.ts, two runs against the
+// local Kafka 4.3.1 broker on this shared 2-core machine; acks=all, idempotent, 60-byte keyed values):
+//   - produce, records/s, platformatic vs kafkajs: 1000-record sends 65k/100k vs 64k/64k; 5000-record
+//     sends 112k/117k vs 68k/73k; gzip 50k/61k vs 46k/46k; zstd 84k/170k vs 74k/58k (kafkajs with a
+//     node:zlib codec registered). Only platformatic has lz4 (75k/151k) and snappy (102k/148k) without
+//     a native addon. It is never slower and up to ~3x faster.
+//   - consume through each client's own group consumer: kafkajs' run loop was faster (0.56M–2.0M vs
+//     0.45M–0.69M records/s; platformatic's stream builds a rich message object per record). This adapter
+//     uses neither loop: its pull-driven Fetch + decode on platformatic measured 1.5M records/s
+//     (kafka-bus-consume), so the consume side does not favour kafkajs here.
 //   - it exposes what the port's semantics need: a pre-JoinGroup hook (`protocolsMetadata`, may return a
 //     promise) to run onRevoke before partitions move, and a raw Fetch so fetching happens only when the
 //     caller pulls. kafkajs has no rebalance callback that can delay the rejoin, pushes batches through
