@@ -19,7 +19,7 @@ step "unit and embedded tests"
 node --test --test-reporter=spec \
   'src/**/*.test.ts' 'test/*.test.ts'
 
-if [[ -d test/stack && "${TICKSTREAM_SKIP_STACK:-}" != 1 ]]; then
+if [[ -d test/stack && "${SKIP_STACK_TESTS:-}" != 1 ]]; then
   step "production adapters against real Kafka and Cassandra"
   # Stop afterwards only what this run started (a developer's running stack is left as it was).
   was_running=$(bash scripts/stack/stack.sh status | awk '$2 == "running" {print $1}' | tr '\n' ' ')
@@ -30,5 +30,5 @@ if [[ -d test/stack && "${TICKSTREAM_SKIP_STACK:-}" != 1 ]]; then
   }
   trap cleanup EXIT
   bash scripts/stack/stack.sh start all
-  TICKSTREAM_STACK=1 node --test --test-reporter=spec --test-concurrency=1 'test/stack/*.test.ts'
+  STACK_TESTS=1 node --test --test-reporter=spec --test-concurrency=1 'test/stack/*.test.ts'
 fi

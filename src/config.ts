@@ -62,6 +62,12 @@ export const ConfigSchema = z
               .optional(),
             compression: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('lz4'),
             lingerMs: z.number().int().min(0).default(5),
+            /**
+             * How long a member that died without leaving (kill -9, a lost machine) keeps its partitions
+             * before the group moves them to the others. The broker's group.min.session.timeout.ms
+             * (6 s by default) is the floor.
+             */
+            sessionTimeoutMs: z.number().int().min(1000).max(300_000).default(10_000),
           })
           .strict()
           .prefault({}),

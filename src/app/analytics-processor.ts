@@ -94,13 +94,14 @@ export class AnalyticsTask implements PartitionTask {
         ctx.deadletter(r, 'late', `event time ${t.time} is older than the watermark ${this.watermark.value}`);
         continue;
       }
-      const id = tradeId(universe.index(t.symbol), t.seq);
+      const symbolIndex = universe.index(t.symbol);
+      const id = tradeId(symbolIndex, t.seq);
       if (this.seen.has(id)) {
         ctx.deadletter(r, 'duplicate', `trade ${t.symbol} seq ${t.seq} was already applied`);
         continue;
       }
       this.seen.add(id, t.time);
-      this.analytics.onTrade(t);
+      this.analytics.onTrade(t, symbolIndex);
       if (this.watermark.observe(t.time)) moved = true;
     }
     if (moved) {

@@ -1,7 +1,7 @@
 // The Bus contract against a real Kafka broker (scripts/stack: `bash scripts/stack/stack.sh start kafka`),
 // plus what only Kafka can show: records written through KafkaBus are read by a plain kafkajs consumer
 // with the same keys and partitions, and every key lands where Kafka's Java default partitioner puts it.
-// Runs only with TICKSTREAM_STACK=1 (scripts/test.sh sets it after starting the stack); skipped otherwise.
+// Runs only with STACK_TESTS=1 (scripts/test.sh sets it after starting the stack); skipped otherwise.
 
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -12,7 +12,7 @@ import { partitionFor } from '../../src/bus/partitioner.ts';
 import { parseConfig } from '../../src/config.ts';
 import { busContract } from '../contract/bus.contract.ts';
 
-const enabled = process.env.TICKSTREAM_STACK === '1';
+const enabled = process.env.STACK_TESTS === '1';
 const broker = process.env.TICKSTREAM_KAFKA_BROKER ?? '127.0.0.1:9092';
 
 type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
@@ -39,7 +39,7 @@ const registerKafkajsZstd = (kafkajs: typeof import('kafkajs')): void => {
 
 if (!enabled) {
   describe('Bus contract: kafka', () => {
-    it('needs a broker: set TICKSTREAM_STACK=1 after `bash scripts/stack/stack.sh start kafka`', {
+    it('needs a broker: set STACK_TESTS=1 after `bash scripts/stack/stack.sh start kafka`', {
       skip: true,
     }, () => {});
   });

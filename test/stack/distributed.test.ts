@@ -15,7 +15,7 @@ import { TOPICS } from '../../src/domain/topics.ts';
 import type { Candle, EventTimeMs } from '../../src/domain/types.ts';
 import { Universe } from '../../src/domain/universe.ts';
 
-const enabled = process.env.TICKSTREAM_STACK === '1';
+const enabled = process.env.STACK_TESTS === '1';
 const root = join(import.meta.dirname, '..', '..');
 const node = join(root, 'node_modules', '.bin', 'node');
 const main = join(root, 'src', 'cli', 'main.ts');
@@ -68,7 +68,7 @@ const until = async (what: string, fn: () => Promise<boolean>, ms: number): Prom
 const comparable = (cs: Candle[]) => cs.map(({ final: _final, ...rest }) => rest);
 
 describe('distributed mode (Kafka + Cassandra)', {
-  skip: !enabled && 'needs the local stack (TICKSTREAM_STACK=1)',
+  skip: !enabled && 'needs the local stack (STACK_TESTS=1)',
 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ts-dist-'));
   const refDir = mkdtempSync(join(tmpdir(), 'ts-dist-ref-'));

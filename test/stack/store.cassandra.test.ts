@@ -1,6 +1,6 @@
 // The Store contract against a real Cassandra node (scripts/stack/stack.sh start cassandra), plus what
 // only this adapter promises: typed errors from the driver, open ranges through the day index.
-// Runs only with TICKSTREAM_STACK=1 (scripts/test.sh sets it after starting the stack); otherwise the
+// Runs only with STACK_TESTS=1 (scripts/test.sh sets it after starting the stack); otherwise the
 // whole file is skipped.
 //
 // Each run uses a keyspace of its own, created once for the file and dropped at the end: Cassandra
@@ -16,7 +16,7 @@ import { type Candle, duration, eventTime, price, quantity, type Trade } from '.
 import { CassandraStore } from '../../src/store/cassandra/index.ts';
 import { storeContract } from '../contract/store.contract.ts';
 
-const enabled = process.env.TICKSTREAM_STACK === '1';
+const enabled = process.env.STACK_TESTS === '1';
 const contactPoint = `127.0.0.1:${process.env.STACK_CASSANDRA_PORT ?? '9042'}`;
 const keyspace = `tickstream_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 const cfg = ConfigSchema.parse({
@@ -35,7 +35,7 @@ const trade = (symbol: string, time: number, seq: number): Trade => ({
 });
 
 describe('CassandraStore', {
-  skip: enabled ? false : 'set TICKSTREAM_STACK=1 with the local stack running',
+  skip: enabled ? false : 'set STACK_TESTS=1 with the local stack running',
 }, () => {
   before(async () => {
     // Drop keyspaces left behind by runs that died before their `after` (keeps the node small).

@@ -12,12 +12,12 @@ import { partitionFor } from '../../src/bus/partitioner.ts';
 import { parseConfig } from '../../src/config.ts';
 import type { EventTimeMs, Price, Quantity, Trade } from '../../src/domain/types.ts';
 
-const enabled = process.env.TICKSTREAM_STACK === '1';
+const enabled = process.env.STACK_TESTS === '1';
 const root = join(import.meta.dirname, '..', '..');
 const lib = join(root, '.stack', 'kafka', 'lib');
 
 describe('Kafka console consumer reads our topics', {
-  skip: !enabled && 'needs the local stack (TICKSTREAM_STACK=1)',
+  skip: !enabled && 'needs the local stack (STACK_TESTS=1)',
 }, () => {
   it('keys and partitions as we wrote them; the value carries the Confluent header and schema id 1001', async () => {
     assert.ok(existsSync(lib), 'Kafka jars fetched by scripts/stack/stack.sh');

@@ -144,7 +144,7 @@ export class KafkaBus implements Bus {
         groupId: options.group,
         // Short heartbeats so a rebalance is noticed within a second; a member that dies without
         // leaving is replaced after the session timeout.
-        sessionTimeout: 30_000,
+        sessionTimeout: this.cfg.sessionTimeoutMs,
         rebalanceTimeout: 60_000,
         heartbeatInterval: 1000,
         // A consumer keeps retrying its own requests for longer than admin calls: the pull loop
