@@ -47,19 +47,8 @@ const LAST_T = 9;
 const DAY_FROM = 10;
 const DAY_TO = 11;
 const S = 12;
-/** The snapshot's columns, in the order of layout version 1. */
-const SNAPSHOT_FIELDS = [
-  FIRST,
-  DAY,
-  DAY_CLOSE,
-  DAY_CLOSE_T,
-  DAY_CLOSE_SEQ,
-  PREV_DAY,
-  PREV_CLOSE,
-  PREV_CLOSE_T,
-  PREV_CLOSE_SEQ,
-  LAST_T,
-];
+/** The fields a snapshot holds: [0, SNAPSHOT_FIELDS) of a symbol's S (DAY_FROM and DAY_TO follow from DAY). */
+const SNAPSHOT_FIELDS = 10;
 
 // armed flags per symbol, 4 per symbol
 const MOVE_UP = 0;
@@ -328,48 +317,43 @@ export class PriceAlerts {
     });
   }
 
-  write(w: ByteWriter): void {
+  /**
+   * Writes the state of `symbols` (ascending indexes; every other symbol must never have had a trade):
+   * per symbol its fields, armed flags and the live contents of its window deques, then the rules.
+   */
+  write(w: ByteWriter, symbols: Int32Array): void {
     const n = this.symbols.length;
-    const column = new Float64Array(n);
-    for (const f of SNAPSHOT_FIELDS) {
-      for (let i = 0; i < n; i++) column[i] = this.st[i * S + f]!;
-      w.f64s(column);
+    for (let i = 0; i < symbols.length; i++) {
+      const s = symbols[i]!;
+      const o = s * S;
+      w.f64Run(this.st, o, o + SNAPSHOT_FIELDS);
+      for (let a = s * 4; a < s * 4 + 4; a++) w.u8(this.armed[a]!);
+      w.f64s(this.window.toArray(s));
+      w.f64s(this.window.toArray(n + s));
     }
-    w.u8s(this.armed);
-    const qs: Float64Array[] = [];
-    for (let q = 0; q < 2 * this.symbols.length; q++) qs.push(this.window.toArray(q));
-    const lens = new Float64Array(qs.map((q) => q.length));
-    w.f64s(lens);
-    const all = new Float64Array(lens.reduce((a, b) => a + b, 0));
-    let p = 0;
-    for (const q of qs) {
-      all.set(q, p);
-      p += q.length;
-    }
-    w.f64s(all);
     w.json([...this.rules.entries()]);
   }
 
-  read(r: ByteReader): void {
+  /** Reads what `write` wrote for the same `symbols` into alerts in their initial state. */
+  read(r: ByteReader, symbols: Int32Array): void {
     const n = this.symbols.length;
-    for (const f of SNAPSHOT_FIELDS) {
-      const column = r.f64s(n);
-      for (let i = 0; i < n; i++) this.st[i * S + f] = column[i]!;
-    }
-    for (let o = 0; o < this.st.length; o += S) {
+    for (let i = 0; i < symbols.length; i++) {
+      const s = symbols[i]!;
+      const o = s * S;
+      r.f64sInto(this.st, o, SNAPSHOT_FIELDS);
       const day = this.st[o + DAY]!;
       this.st[o + DAY_FROM] = Number.isFinite(day) ? day * DAY_MS : Number.NEGATIVE_INFINITY;
       this.st[o + DAY_TO] = Number.isFinite(day) ? (day + 1) * DAY_MS : Number.NEGATIVE_INFINITY;
-    }
-    this.armed.set(r.u8s(n * 4));
-    const lens = r.f64s(2 * n);
-    const all = r.f64s();
-    let p = 0;
-    for (let q = 0; q < 2 * n; q++) {
-      const len = lens[q]!;
-      if (p + len > all.length) throw corrupt('window deque lengths exceed their data');
-      this.window.load(q, all.subarray(p, p + len));
-      p += len;
+      for (let a = s * 4; a < s * 4 + 4; a++) {
+        const v = r.u8();
+        if (v > 1) throw corrupt(`bad armed flag ${v}`);
+        this.armed[a] = v;
+      }
+      for (const q of [s, n + s]) {
+        const pairs = r.f64s();
+        if (pairs.length % 2 !== 0) throw corrupt('window deque of an odd number of floats');
+        this.window.load(q, pairs);
+      }
     }
     const rules = r.json();
     if (!Array.isArray(rules)) throw corrupt('rules section is not an array');

@@ -4,7 +4,7 @@
 // the window. No score until the window is full, nor when σ is negligible against the mean (a flat
 // history would make any change infinitely anomalous). Each bar is scored once, so no hysteresis.
 import type { Alert, AlertKind, Candle, EventTimeMs } from '../domain/types.ts';
-import type { ByteReader, ByteWriter } from './bytes.ts';
+import { type ByteReader, type ByteWriter, corrupt } from './bytes.ts';
 import { RollingMoments } from './indicators/rolling-moments.ts';
 
 export interface AnomalyParams {
@@ -68,28 +68,38 @@ export class AnomalyDetector {
     m.add(x);
   }
 
-  write(w: ByteWriter): void {
-    w.f64s(this.lastClose);
-    const len = this.volume[0]?.state.length ?? 0;
-    const all = new Float64Array(this.symbols.length * 2 * len);
-    this.volume.forEach((m, i) => {
-      all.set(m.state, 2 * i * len);
-    });
-    this.returns.forEach((m, i) => {
-      all.set(m.state, (2 * i + 1) * len);
-    });
-    w.f64s(all);
+  /**
+   * Writes the state of `symbols` (ascending indexes; every other symbol must never have had a bar):
+   * per symbol a flag, then, once it has scored a bar, its last close and both windows.
+   */
+  write(w: ByteWriter, symbols: Int32Array): void {
+    for (let i = 0; i < symbols.length; i++) {
+      const s = symbols[i]!;
+      const v = this.volume[s]!;
+      const ret = this.returns[s]!;
+      if (Number.isNaN(this.lastClose[s]!) && v.count === 0 && ret.count === 0) {
+        w.u8(0);
+        continue;
+      }
+      w.u8(1);
+      w.f64(this.lastClose[s]!);
+      w.f64Run(v.state, 0, v.state.length);
+      w.f64Run(ret.state, 0, ret.state.length);
+    }
   }
 
-  read(r: ByteReader): void {
-    this.lastClose.set(r.f64s(this.symbols.length));
-    const len = this.volume[0]?.state.length ?? 0;
-    const all = r.f64s(this.symbols.length * 2 * len);
-    this.volume.forEach((m, i) => {
-      m.restore(all.subarray(2 * i * len, (2 * i + 1) * len));
-    });
-    this.returns.forEach((m, i) => {
-      m.restore(all.subarray((2 * i + 1) * len, (2 * i + 2) * len));
-    });
+  /** Reads what `write` wrote for the same `symbols` into a detector in its initial state. */
+  read(r: ByteReader, symbols: Int32Array): void {
+    for (let i = 0; i < symbols.length; i++) {
+      const s = symbols[i]!;
+      const has = r.u8();
+      if (has > 1) throw corrupt(`bad anomaly flag ${has}`);
+      if (has === 0) continue;
+      this.lastClose[s] = r.f64();
+      const v = this.volume[s]!;
+      const ret = this.returns[s]!;
+      r.f64sInto(v.state, 0, v.state.length);
+      r.f64sInto(ret.state, 0, ret.state.length);
+    }
   }
 }

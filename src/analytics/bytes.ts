@@ -36,6 +36,24 @@ export class ByteWriter {
     this.pos += 8;
   }
 
+  u8(v: number): void {
+    this.reserve(1);
+    this.buf[this.pos++] = v;
+  }
+
+  /** a[from..to) as raw bytes, no length prefix: the reader must know the count (`f64sInto`). */
+  f64Run(a: Float64Array, from: number, to: number): void {
+    const n = (to - from) * 8;
+    this.reserve(n);
+    this.buf.set(new Uint8Array(a.buffer, a.byteOffset + from * 8, n), this.pos);
+    this.pos += n;
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
   private raw(bytes: Uint8Array): void {
     this.u32(bytes.length);
     this.reserve(bytes.length);
@@ -94,6 +112,20 @@ export class ByteReader {
     const v = this.dv.getFloat64(this.pos, true);
     this.pos += 8;
     return v;
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.bytes[this.pos++]!;
+  }
+
+  /** Reads n floats written by `f64Run` into target[offset..offset + n), without allocating. */
+  f64sInto(target: Float64Array, offset: number, n: number): void {
+    this.need(n * 8);
+    new Uint8Array(target.buffer, target.byteOffset + offset * 8, n * 8).set(
+      this.bytes.subarray(this.pos, this.pos + n * 8),
+    );
+    this.pos += n * 8;
   }
 
   private raw(unit: number): Uint8Array {

@@ -58,21 +58,6 @@ const CLOSE_T = 9;
 const CLOSE_SEQ = 10;
 const CLOSE = 11;
 const F = 12;
-/** Field order of the snapshot (one array per field, as in version 1 of the layout). */
-const SNAPSHOT_FIELDS = [
-  START,
-  OPEN,
-  HIGH,
-  LOW,
-  CLOSE,
-  VOLUME,
-  PV,
-  COUNT,
-  OPEN_T,
-  OPEN_SEQ,
-  CLOSE_T,
-  CLOSE_SEQ,
-];
 
 // A final-bar log record: these, then the indicator set's raw values.
 const R_SLOT = 0;
@@ -108,6 +93,9 @@ export class CandleBook {
   private readonly sets: IndicatorSet[];
   /** Indicator state length of one series (snapshot layout). */
   private readonly setLength: number;
+  /** A series' indicator state before its first final bar (not snapshotted), and scratch of that size. */
+  private readonly pristineState: Float64Array;
+  private readonly scratchState: Float64Array;
   /** Final bars not yet handed out, in finalisation order. */
   private readonly finals: FinalBarLog;
   /** Closes fed to valuesAfter for a forming bar: older open buckets, then the bar itself. */
@@ -138,6 +126,9 @@ export class CandleBook {
     for (let i = 0; i < slots; i++) this.sets.push(new IndicatorSet(p.indicators));
     const proto = new IndicatorSet(p.indicators);
     this.setLength = proto.stateLength;
+    this.pristineState = new Float64Array(this.setLength);
+    proto.writeState(this.pristineState, 0);
+    this.scratchState = new Float64Array(this.setLength);
     this.finals = new FinalBarLog(R_INDICATORS + proto.rawLength);
     this.onFinal = undefined;
     this.nextDue = new Float64Array(this.nIntervals).fill(Number.POSITIVE_INFINITY);
@@ -585,62 +576,99 @@ export class CandleBook {
     }
   }
 
-  /** Writes the state; final bars not yet drained are not part of it (the caller snapshots those). */
-  write(w: ByteWriter): void {
+  /**
+   * Writes the state of the series of `symbols` (ascending indexes; every other symbol must never have
+   * had a trade, so its series are in their initial state). Per series only what is live is written:
+   * its open lanes and, once it has had a final bar, its indicators. Final bars not yet drained are not
+   * part of it (the caller snapshots those).
+   */
+  write(w: ByteWriter, symbols: Int32Array): void {
     w.f64(this.wm);
     w.f64(this.acceptFrom);
     w.f64s(this.nextDue);
-    const lanes = this.bars.length / F;
-    const column = new Float64Array(lanes);
-    for (const f of SNAPSHOT_FIELDS) {
-      for (let i = 0; i < lanes; i++) column[i] = this.bars[i * F + f]!;
-      w.f64s(column);
-    }
-    w.f64s(this.newest);
-    w.i32s(this.dirtyList.subarray(0, this.dirtyCount));
+    const b = this.bars;
     const setLen = this.setLength;
-    const states = new Float64Array(this.sets.length * setLen);
-    this.sets.forEach((set, i) => {
-      set.writeState(states, i * setLen);
-    });
-    w.f64s(states);
+    const state = this.scratchState;
+    for (let i = 0; i < symbols.length; i++) {
+      for (let k = 0, slot = symbols[i]! * this.nIntervals; k < this.nIntervals; k++, slot++) {
+        w.f64(this.newest[slot]!);
+        const first = slot * this.lanes * F;
+        const end = first + this.lanes * F;
+        let open = 0;
+        for (let o = first; o < end; o += F) if (!Number.isNaN(b[o + START]!)) open++;
+        w.u8(open);
+        for (let o = first; o < end; o += F) if (!Number.isNaN(b[o + START]!)) w.f64Run(b, o, o + F);
+        this.sets[slot]!.writeState(state, 0);
+        if (sameBits(state, this.pristineState)) w.u8(0);
+        else {
+          w.u8(1);
+          w.f64Run(state, 0, setLen);
+        }
+      }
+    }
+    w.i32s(this.dirtyList.subarray(0, this.dirtyCount));
     w.json([...this.spill.entries()]);
   }
 
-  read(r: ByteReader): void {
+  /** Reads what `write` wrote for the same `symbols` into a book in its initial state. */
+  read(r: ByteReader, symbols: Int32Array): void {
     this.wm = r.f64();
     this.acceptFrom = r.f64();
     this.nextDue.set(r.f64s(this.nIntervals));
-    const lanes = this.bars.length / F;
-    for (const f of SNAPSHOT_FIELDS) {
-      const column = r.f64s(lanes);
-      for (let i = 0; i < lanes; i++) this.bars[i * F + f] = column[i]!;
-    }
-    this.newest.set(r.f64s(this.newest.length));
-    for (let slot = 0; slot < this.newest.length; slot++) {
-      const nw = this.newest[slot]!;
-      // only a hint: `add` checks the lane's start before trusting it
-      this.newestAt[slot] = Number.isFinite(nw)
-        ? this.laneAt(slot, Math.floor(nw / this.iv[slot % this.nIntervals]!))
-        : 0;
+    const b = this.bars;
+    const setLen = this.setLength;
+    const state = this.scratchState;
+    const lane = new Float64Array(F);
+    for (let i = 0; i < symbols.length; i++) {
+      for (let k = 0, slot = symbols[i]! * this.nIntervals; k < this.nIntervals; k++, slot++) {
+        const iv = this.iv[k]!;
+        const first = slot * this.lanes * F;
+        const nw = r.f64();
+        this.newest[slot] = nw;
+        // only a hint: `add` checks the lane's start before trusting it
+        this.newestAt[slot] = Number.isFinite(nw) ? this.laneAt(slot, Math.floor(nw / iv)) : 0;
+        const open = r.u8();
+        if (open > this.lanes) throw corrupt(`${open} open lanes in a series of ${this.lanes}`);
+        for (let j = 0; j < open; j++) {
+          r.f64sInto(lane, 0, F);
+          const st = lane[START]!;
+          const bucket = Math.floor(st / iv);
+          if (!Number.isFinite(st) || bucket * iv !== st) throw corrupt(`open bucket with start ${st}`);
+          // a bucket's lane follows from its start, as in `add`
+          const o = this.laneAt(slot, bucket);
+          if (!(o >= first && o < first + this.lanes * F)) throw corrupt(`open bucket ${st} has no lane`);
+          if (!Number.isNaN(b[o + START]!)) throw corrupt('two open buckets in one lane');
+          b.set(lane, o);
+        }
+        const has = r.u8();
+        if (has > 1) throw corrupt(`bad indicator flag ${has}`);
+        if (has === 1) {
+          r.f64sInto(state, 0, setLen);
+          this.sets[slot]!.readState(state, 0);
+        }
+      }
     }
     const dirty = r.i32s();
     if (dirty.length > this.dirtyList.length) throw corrupt('dirty list longer than the series count');
     this.dirty.fill(0);
     dirty.forEach((slot) => {
       if (slot < 0 || slot >= this.dirty.length) throw corrupt(`dirty slot ${slot} out of range`);
+      if (this.dirty[slot] === 1) throw corrupt(`dirty slot ${slot} listed twice`);
       this.dirty[slot] = 1;
     });
     this.dirtyList.set(dirty);
     this.dirtyCount = dirty.length;
-    const setLen = this.setLength;
-    const states = r.f64s(this.sets.length * setLen);
-    this.sets.forEach((set, i) => {
-      set.readState(states, i * setLen);
-    });
     const spill = r.json();
     if (!Array.isArray(spill)) throw corrupt('spill section is not an array');
     this.spill = new Map(spill as [number, SpillBar[]][]);
     this.finals.clear();
   }
 }
+
+/** Bit-for-bit equality of two float arrays of the same length (NaN payloads and −0 included). */
+const sameBits = (a: Float64Array, b: Float64Array): boolean => {
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length * 2);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+};

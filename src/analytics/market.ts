@@ -1,6 +1,8 @@
 // MarketAnalytics: the whole analytics state of one partition — candles and indicators at every
 // interval, price alerts, user rules and anomaly scores — fed validated, not-late trades and the
 // partition's watermark, drained into candles and alerts, and snapshotted as one byte array.
+
+import { createHash } from 'node:crypto';
 import type { Alert, AlertRule, Candle, EventTimeMs, Trade } from '../domain/types.ts';
 import type { Universe } from '../domain/universe.ts';
 import { PriceAlerts, type SetRulesResult } from './alerts.ts';
@@ -10,7 +12,22 @@ import { CandleBook } from './candles.ts';
 import { type AnalyticsConfig, resolveAnalyticsConfig } from './config.ts';
 
 const MAGIC = 0x54534d41; // "TSMA"
-const VERSION = 1;
+/**
+ * 2: only the symbols that have had a trade are written, each series by its live contents (open lanes,
+ * indicators once warm, window deques); the universe by its size and SHA-256, not its names.
+ */
+const VERSION = 2;
+
+/** size (u32) + SHA-256 of the symbol names, per universe object (a partition's tasks share one). */
+const fingerprints = new WeakMap<Universe, Uint8Array>();
+const fingerprintOf = (u: Universe): Uint8Array => {
+  let f = fingerprints.get(u);
+  if (f === undefined) {
+    f = new Uint8Array(createHash('sha256').update(JSON.stringify(u.symbols)).digest());
+    fingerprints.set(u, f);
+  }
+  return f;
+};
 
 /** The parts of the config that decide the layout of the state. */
 const shapeOf = (c: AnalyticsConfig): unknown => [
@@ -43,6 +60,14 @@ export class MarketAnalytics {
   private restoredFinals: Candle[] = [];
   private pendingAlerts: Alert[] = [];
   private rejectedLate = 0;
+  /**
+   * Symbols that have had an accepted trade, in first-trade order (`traded` marks them): the only ones
+   * whose state differs from the initial one, so the only ones a snapshot writes. A partition of the
+   * trades topic holds a fraction of the universe.
+   */
+  private readonly tradedList: Int32Array;
+  private tradedCount = 0;
+  private readonly traded: Uint8Array;
 
   constructor(config: AnalyticsConfig, universe: Universe) {
     this.config = resolveAnalyticsConfig(config);
@@ -57,6 +82,8 @@ export class MarketAnalytics {
     this.alerts = new PriceAlerts(symbols, c);
     this.anomalies = new AnomalyDetector(symbols, c.anomaly);
     this.anomalyK = c.intervalsMs.indexOf(c.anomaly.intervalMs);
+    this.tradedList = new Int32Array(symbols.length);
+    this.traded = new Uint8Array(symbols.length);
     this.candles.onFinal = (s, k, start, volume, close) => {
       if (k === this.anomalyK) this.anomalies.onBarValues(s, start, volume, close, this.pendingAlerts);
     };
@@ -81,6 +108,10 @@ export class MarketAnalytics {
     if (!this.candles.add(s, t.price, t.size, t.time, t.seq)) {
       this.rejectedLate++;
       return false;
+    }
+    if (this.traded[s] === 0) {
+      this.traded[s] = 1;
+      this.tradedList[this.tradedCount++] = s;
     }
     this.alerts.onTrade(s, t.price, t.time, t.seq, this.pendingAlerts);
     return true;
@@ -108,15 +139,29 @@ export class MarketAnalytics {
     this.pendingAlerts = [];
   }
 
+  /** Symbols that have had an accepted trade (those a snapshot holds state for). */
+  get symbolsTraded(): number {
+    return this.tradedCount;
+  }
+
+  /**
+   * The state as bytes, proportional to the symbols traded and their live state (open buckets, window
+   * deques, outputs not drained), not to the universe: a header of ~150 bytes, then per traded symbol
+   * its slices of every component.
+   */
   snapshot(): Uint8Array {
     const w = new ByteWriter();
     w.u32(MAGIC);
     w.u32(VERSION);
-    w.json({ symbols: this.universe.symbols, shape: shapeOf(this.config) });
+    w.u32(this.universe.size);
+    w.u8s(fingerprintOf(this.universe));
+    w.json(shapeOf(this.config));
     w.f64(this.rejectedLate);
-    this.candles.write(w);
-    this.alerts.write(w);
-    this.anomalies.write(w);
+    const symbols = this.tradedList.slice(0, this.tradedCount).sort();
+    w.i32s(symbols);
+    this.candles.write(w, symbols);
+    this.alerts.write(w, symbols);
+    this.anomalies.write(w, symbols);
     const finals = [...this.restoredFinals];
     this.candles.peekFinals(finals);
     w.json({ finals, alerts: this.pendingAlerts });
@@ -134,17 +179,33 @@ export class MarketAnalytics {
     if (r.u32() !== MAGIC) throw corrupt('not an analytics snapshot');
     const v = r.u32();
     if (v !== VERSION) throw corrupt(`version ${v}, expected ${VERSION}`);
-    const head = r.json() as { symbols?: unknown; shape?: unknown };
-    if (JSON.stringify(head.symbols) !== JSON.stringify(universe.symbols)) {
+    const size = r.u32();
+    const fingerprint = r.u8s();
+    const own = fingerprintOf(universe);
+    if (
+      size !== universe.size ||
+      !own.every((b, i) => fingerprint[i] === b) ||
+      fingerprint.length !== own.length
+    ) {
       throw corrupt('taken with a different symbol universe');
     }
-    if (JSON.stringify(head.shape) !== JSON.stringify(shapeOf(m.config))) {
+    if (JSON.stringify(r.json()) !== JSON.stringify(shapeOf(m.config))) {
       throw corrupt('taken with different intervals, indicator periods or windows');
     }
     m.rejectedLate = r.f64();
-    m.candles.read(r);
-    m.alerts.read(r);
-    m.anomalies.read(r);
+    const symbols = r.i32s();
+    let prev = -1;
+    for (const s of symbols) {
+      // ascending and in range: each symbol once, so every slice lands in state still initial
+      if (s <= prev || s >= universe.size) throw corrupt(`symbol index ${s} out of order or range`);
+      prev = s;
+      m.traded[s] = 1;
+    }
+    m.tradedList.set(symbols);
+    m.tradedCount = symbols.length;
+    m.candles.read(r, symbols);
+    m.alerts.read(r, symbols);
+    m.anomalies.read(r, symbols);
     const pending = r.json() as { finals?: unknown; alerts?: unknown };
     if (!Array.isArray(pending.finals) || !Array.isArray(pending.alerts))
       throw corrupt('bad pending outputs');
