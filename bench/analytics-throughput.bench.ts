@@ -7,6 +7,8 @@
 // engine.checkpointIntervalMs (1 s). Here it drains every 100,000 trades — 0.1 s at the 1M trades/s target,
 // more often than the runtime, to be conservative. The `-drain1000` line keeps the old, far harsher
 // cadence (watermark and drain every 1000 trades: ~2 provisional candles per trade) in sight.
+// Then the checkpoint: snapshot bytes and snapshot/restore time for the whole book and for one of 8
+// partitions (every 8th symbol).
 import os from 'node:os';
 import { resolveAnalyticsConfig } from '../src/analytics/config.ts';
 import { MarketAnalytics } from '../src/analytics/market.ts';
@@ -141,3 +143,45 @@ const measure = (name: string, c: Cadence): void => {
 
 measure('analytics-throughput', RUNTIME);
 measure('analytics-throughput-drain1000', DRAIN1000);
+
+/**
+ * Checkpoint cost: after the whole tape at the runtime cadence (and a drain, as the runtime flushes before
+ * it checkpoints), the snapshot's bytes and the median time of snapshot() and restore(). `keep` selects
+ * the symbols of one partition: every 8th symbol stands for one of 8 partitions of the trades topic.
+ */
+const snapshotFigures = (name: string, keep: (symbolIndex: number) => boolean): void => {
+  const m = new MarketAnalytics(config, universe);
+  let maxT = 0;
+  for (let i = 0; i < TRADES; i++) {
+    if (keep(tSym[i]!)) {
+      m.onTrade(tradeAt(i), tSym[i]!);
+      if (tTime[i]! > maxT) maxT = tTime[i]!;
+    }
+    // by tape position, so a partition's watermark moves as often in event time as the whole book's
+    if (i % RUNTIME.wmEvery === RUNTIME.wmEvery - 1) m.advanceWatermark((maxT - LATENESS_MS) as EventTimeMs);
+  }
+  m.drain({ candles: [], alerts: [] });
+  const median = (f: () => void): number => {
+    const ts: number[] = [];
+    for (let r = 0; r < 15; r++) {
+      const t0 = performance.now();
+      f();
+      ts.push(performance.now() - t0);
+    }
+    return ts.sort((a, b) => a - b)[7]!;
+  };
+  let snap = m.snapshot();
+  const snapMs = median(() => {
+    snap = m.snapshot();
+  });
+  const restoreMs = median(() => {
+    MarketAnalytics.restore(snap, config, universe);
+  });
+  console.log(`# ${name}: ${m.symbolsTraded} of ${universe.size} symbols traded`);
+  report(`${name}-bytes`, snap.length, 'bytes');
+  report(`${name}-snapshot`, snapMs, 'ms');
+  report(`${name}-restore`, restoreMs, 'ms');
+};
+
+snapshotFigures('analytics-snapshot-all', () => true);
+snapshotFigures('analytics-snapshot-1of8', (s) => s % 8 === 0);
