@@ -101,6 +101,8 @@ export const ConfigSchema = z
       .object({
         allowedLatenessMs: z.number().int().min(0).default(2000),
         checkpointIntervalMs: z.number().int().min(10).default(1000),
+        /** How often outputs (candle updates, alerts, positions) go out between checkpoints; 0 = every batch. */
+        emitIntervalMs: z.number().int().min(0).default(100),
         maxBatch: z.number().int().min(1).max(100_000).default(5000),
       })
       .strict()

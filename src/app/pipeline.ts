@@ -60,6 +60,7 @@ export class Pipeline {
             metrics,
             maxBatch: config.engine.maxBatch,
             checkpointIntervalMs: config.engine.checkpointIntervalMs,
+            emitIntervalMs: config.engine.emitIntervalMs,
             ...(deps.log ? { log: deps.log } : {}),
           }),
       );

@@ -19,6 +19,11 @@ export interface RuntimeOptions {
   maxBatch?: number;
   /** How often dirty partitions are flushed and checkpointed. */
   checkpointIntervalMs?: number;
+  /**
+   * How often a partition's outputs are written between checkpoints (0: after every batch). Writing
+   * outputs early is safe: a replay from the last checkpoint rewrites the same rows.
+   */
+  emitIntervalMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -28,6 +33,9 @@ interface Owned {
   position: number;
   /** Position at the last checkpoint/commit. */
   committed: number;
+  /** Position up to which outputs were written, and when. */
+  emitted: number;
+  emittedAt: number;
   deadletters: Deadletter[];
 }
 
@@ -48,6 +56,7 @@ export class ProcessorRuntime {
     this.opts = {
       maxBatch: 5000,
       checkpointIntervalMs: 1000,
+      emitIntervalMs: 100,
       log: () => {},
       ...opts,
     };
@@ -87,8 +96,13 @@ export class ProcessorRuntime {
 
   private async run(consumer: Consumer): Promise<void> {
     try {
+      const every = this.opts.emitIntervalMs;
       for await (const batch of consumer.batches()) {
-        await this.serial(async () => this.apply(batch.partition, batch.records));
+        await this.serial(async () => {
+          this.apply(batch.partition, batch.records);
+          const o = this.owned.get(batch.partition);
+          if (o !== undefined && performance.now() - o.emittedAt >= every) await this.emitOne(o, false);
+        });
       }
     } catch (e) {
       this.fail(e);
@@ -171,6 +185,8 @@ export class ProcessorRuntime {
         task: this.spec.createTask(partition, restored),
         position: Math.max(position, 0),
         committed: Math.max(position, 0),
+        emitted: Math.max(position, 0),
+        emittedAt: performance.now(),
         deadletters: [],
       });
       this.opts.log(
@@ -199,16 +215,31 @@ export class ProcessorRuntime {
     void this.updateLag();
   }
 
+  private get retry() {
+    return { signal: this.abort.signal, onRetry: () => this.opts.metrics.retries.inc(this.labels) };
+  }
+
+  /** Writes the task's outputs and the deadletters gathered so far (no checkpoint). */
+  private async emitOne(o: Owned, force: boolean): Promise<void> {
+    o.emittedAt = performance.now();
+    if (!force && o.position === o.emitted && o.deadletters.length === 0) return;
+    const position = o.position;
+    await withRetry(() => o.task.flush(), this.retry);
+    if (o.deadletters.length > 0) {
+      const dls = o.deadletters;
+      o.deadletters = [];
+      const records = dls.map((d) => ({ key: d.sourceTopic, value: encodeDeadletter(d) }));
+      await withRetry(() => this.opts.bus.send(TOPICS.deadletter, records), this.retry);
+    }
+    o.emitted = position;
+  }
+
+  /** Outputs, then state + offsets in one store write, then the bus commit. */
   private async flushOne(partition: number, o: Owned): Promise<void> {
     if (o.position === o.committed && o.deadletters.length === 0) return;
     const t0 = performance.now();
-    const retry = { signal: this.abort.signal, onRetry: () => this.opts.metrics.retries.inc(this.labels) };
-    await withRetry(() => o.task.flush(), retry);
-    if (o.deadletters.length > 0) {
-      const records = o.deadletters.map((d) => ({ key: d.sourceTopic, value: encodeDeadletter(d) }));
-      await withRetry(() => this.opts.bus.send(TOPICS.deadletter, records), retry);
-      o.deadletters = [];
-    }
+    const retry = this.retry;
+    await this.emitOne(o, o.committed === -1);
     const position = o.position;
     if (this.spec.stateful) {
       const state = o.task.snapshot();
