@@ -21,10 +21,12 @@ test('candles by hand: OHLCV, VWAP, count, open/close by (time, seq) not arrival
   m.onTrade(trade('AAA', 20, 1, 1500, 5)); // next bucket
   const out = newOut();
   m.drain(out);
-  // nothing final yet: one provisional per (symbol, interval), the forming (newest) bar
+  // nothing final yet: a provisional for every open bucket that changed since the last drain, oldest
+  // first — bucket 0 too, though the forming bar has moved on (its last trades must not wait for final)
   assert.deepEqual(
     out.candles.map((c) => [c.intervalMs, c.start, c.final, c.trades]),
     [
+      [1000, 0, false, 4],
       [1000, 1000, false, 1],
       [60_000, 0, false, 5],
     ],
@@ -239,11 +241,17 @@ test('a provisional candle carries the indicators as if it closed now (older ope
   const out = newOut();
   m.drain(out);
   const prov = out.candles.filter((c) => !c.final);
-  assert.equal(prov.length, 1);
-  assert.equal(prov[0]!.start, 3000);
+  // both open buckets changed since the last drain: each as if it (and those before it) closed now
+  assert.deepEqual(
+    prov.map((c) => c.start),
+    [2000, 3000],
+  );
   const ref = new IndicatorSet(cfg);
   for (const p of closes) ref.add(p);
-  assert.deepEqual(prov[0]!.indicators, ref.values());
+  assert.deepEqual(prov[1]!.indicators, ref.values());
+  const ref3 = new IndicatorSet(cfg);
+  for (const p of closes.slice(0, 3)) ref3.add(p);
+  assert.deepEqual(prov[0]!.indicators, ref3.values());
   const finals = out.candles.filter((c) => c.final);
   const ref2 = new IndicatorSet(cfg);
   ref2.add(10);

@@ -90,6 +90,13 @@ export class CandleBook {
   private readonly dirty: Uint8Array;
   private readonly dirtyList: Int32Array;
   private dirtyCount = 0;
+  /**
+   * Per dirty series: the smallest bucket start changed since the last drain. Every open bucket from
+   * there on goes out provisional, so a bucket the forming bar has moved past (or one revised by an
+   * allowed late trade) shows its last trades before it is final: a stream that simply stops still
+   * has every bucket's latest state downstream.
+   */
+  private readonly dirtyFrom: Float64Array;
   private readonly sets: IndicatorSet[];
   /** Indicator state length of one series (snapshot layout). */
   private readonly setLength: number;
@@ -122,6 +129,7 @@ export class CandleBook {
     this.newestAt = new Int32Array(slots);
     this.dirty = new Uint8Array(slots);
     this.dirtyList = new Int32Array(slots);
+    this.dirtyFrom = new Float64Array(slots).fill(Number.POSITIVE_INFINITY);
     this.sets = [];
     for (let i = 0; i < slots; i++) this.sets.push(new IndicatorSet(p.indicators));
     const proto = new IndicatorSet(p.indicators);
@@ -169,7 +177,7 @@ export class CandleBook {
         const o = this.newestAt[slot]!;
         if (bars[o + START] === nw) {
           this.update(o, price, size, time, seq);
-          this.markDirty(slot);
+          this.markDirty(slot, nw);
           continue;
         }
       }
@@ -184,7 +192,8 @@ export class CandleBook {
           // lane taken by another open bucket
           if (cur > st) {
             this.addToSpill(slot, k, st, price, size, time, seq);
-            continue; // an older bucket: never the forming bar
+            this.markDirty(slot, st); // an older bucket: never the forming bar
+            continue;
           }
           this.spillLane(slot, o);
         }
@@ -192,22 +201,21 @@ export class CandleBook {
         const due = st + iv;
         if (due < this.nextDue[k]!) this.nextDue[k] = due;
       }
-      if (st >= nw) {
-        if (st > nw) {
-          this.newest[slot] = st;
-          this.newestAt[slot] = o;
-        }
-        this.markDirty(slot);
+      if (st > nw) {
+        this.newest[slot] = st;
+        this.newestAt[slot] = o;
       }
+      this.markDirty(slot, st);
     }
     return true;
   }
 
-  private markDirty(slot: number): void {
+  private markDirty(slot: number, start: number): void {
     if (this.dirty[slot] === 0) {
       this.dirty[slot] = 1;
       this.dirtyList[this.dirtyCount++] = slot;
     }
+    if (start < this.dirtyFrom[slot]!) this.dirtyFrom[slot] = start;
   }
 
   private init(o: number, st: number, price: number, size: number, time: number, seq: number): void {
@@ -514,6 +522,9 @@ export class CandleBook {
       const slot = this.dirtyList[i]!;
       this.dirty[slot] = 0;
       const st = this.newest[slot]!;
+      const from = this.dirtyFrom[slot]!;
+      this.dirtyFrom[slot] = Number.POSITIVE_INFINITY;
+      if (from < st) this.emitOlderOpen(slot, from, st, out);
       const k = slot % nInt; // int32 % int32: cheap
       const o = this.laneAt(slot, Math.floor(st / this.iv[k]!));
       if (b[o + START] !== st) continue; // finalised since: its final candle is already out
@@ -536,6 +547,68 @@ export class CandleBook {
       });
     }
     this.dirtyCount = 0;
+  }
+
+  /** Provisional candles for the slot's open buckets with start in [from, before), ascending (rare path). */
+  private emitOlderOpen(slot: number, from: number, before: number, out: Candle[]): void {
+    const b = this.bars;
+    const k = slot % this.nIntervals;
+    const first = slot * this.lanes * F;
+    const end = first + this.lanes * F;
+    const spilled = this.spill.size === 0 ? undefined : this.spill.get(slot);
+    let last = from - 1;
+    for (;;) {
+      // the next open bucket after `last` (lanes, then spills), as in olderOpenCloses
+      let best = Number.POSITIVE_INFINITY;
+      let lane = -1;
+      let spill: SpillBar | undefined;
+      for (let o = first; o < end; o += F) {
+        const st = b[o + START]!;
+        if (st > last && st < before && st < best) {
+          best = st;
+          lane = o;
+          spill = undefined;
+        }
+      }
+      if (spilled !== undefined) {
+        for (const bar of spilled) {
+          if (bar.start > last && bar.start < before && bar.start < best) {
+            best = bar.start;
+            spill = bar;
+          }
+        }
+      }
+      if (best === Number.POSITIVE_INFINITY) return;
+      last = best;
+      const bar =
+        spill ??
+        ({
+          start: best,
+          open: b[lane + OPEN]!,
+          high: b[lane + HIGH]!,
+          low: b[lane + LOW]!,
+          close: b[lane + CLOSE]!,
+          volume: b[lane + VOLUME]!,
+          pv: b[lane + PV]!,
+          count: b[lane + COUNT]!,
+        } as SpillBar);
+      const n = this.olderOpenCloses(slot, best);
+      this.extras[n] = bar.close;
+      out.push({
+        symbol: this.symbols[(slot - k) / this.nIntervals]!,
+        intervalMs: this.iv[k]! as DurationMs,
+        start: best as EventTimeMs,
+        open: bar.open as Price,
+        high: bar.high as Price,
+        low: bar.low as Price,
+        close: bar.close as Price,
+        volume: bar.volume as Quantity,
+        vwap: (bar.pv / bar.volume) as Price,
+        trades: bar.count,
+        final: false,
+        indicators: this.sets[slot]!.valuesAfter(this.extras, n + 1),
+      });
+    }
   }
 
   /** Writes the closes of the slot's open buckets older than `before`, in start order, into `extras`. */
@@ -607,6 +680,7 @@ export class CandleBook {
       }
     }
     w.i32s(this.dirtyList.subarray(0, this.dirtyCount));
+    for (let i = 0; i < this.dirtyCount; i++) w.f64(this.dirtyFrom[this.dirtyList[i]!]!);
     w.json([...this.spill.entries()]);
   }
 
@@ -658,6 +732,10 @@ export class CandleBook {
     });
     this.dirtyList.set(dirty);
     this.dirtyCount = dirty.length;
+    this.dirtyFrom.fill(Number.POSITIVE_INFINITY);
+    dirty.forEach((slot) => {
+      this.dirtyFrom[slot] = r.f64();
+    });
     const spill = r.json();
     if (!Array.isArray(spill)) throw corrupt('spill section is not an array');
     this.spill = new Map(spill as [number, SpillBar[]][]);
