@@ -12,6 +12,7 @@ import { TickstreamError } from '../domain/errors.ts';
 import { TOPICS } from '../domain/topics.ts';
 import { Universe } from '../domain/universe.ts';
 import { EngineMetrics } from '../engine/metrics.ts';
+import { withRetry } from '../engine/retry.ts';
 import { HttpServer } from '../server/http.ts';
 import { drive } from '../sources/drive.ts';
 import { replayFile } from '../sources/replay.ts';
@@ -185,6 +186,15 @@ export async function runCommand(argv: string[], mode: 'run' | 'replay'): Promis
   status.unref();
 
   const ingest = new Ingest(bus, metrics);
+  // The source waits out a broker or database that is down, as the processors do.
+  const retrying = <T>(fn: () => Promise<T>): Promise<T> =>
+    withRetry(fn, {
+      signal: abort.signal,
+      onRetry: (e, n) => {
+        metrics.retries.inc({ processor: 'ingest' });
+        if (n === 1 || n % 10 === 0) log(`ingest: retrying (${e instanceof Error ? e.message : String(e)})`);
+      },
+    });
   let feeding: Promise<void> = Promise.resolve();
   if (roles.has('ingest')) {
     if (tape !== undefined) {
@@ -208,9 +218,9 @@ export async function runCommand(argv: string[], mode: 'run' | 'replay'): Promis
             skip--;
             continue;
           }
-          await ingest.trades(chunk.trades);
-          await ingest.rejects(`file:${basename(tape)}`, chunk.rejects);
-          await resume?.advance(chunk.trades.length + chunk.rejects.length);
+          await retrying(() => ingest.trades(chunk.trades));
+          await retrying(() => ingest.rejects(`file:${basename(tape)}`, chunk.rejects));
+          await retrying(async () => resume?.advance(chunk.trades.length + chunk.rejects.length));
         }
         progress.finish();
       })();
@@ -247,9 +257,9 @@ export async function runCommand(argv: string[], mode: 'run' | 'replay'): Promis
           ...(limit !== undefined ? { limit: Math.max(0, limit - skip) } : {}),
         })) {
           const { trades, fills } = splitEvents(events);
-          await ingest.trades(trades);
-          await ingest.fills(fills);
-          await resume?.advance(events.length);
+          await retrying(() => ingest.trades(trades));
+          await retrying(() => ingest.fills(fills));
+          await retrying(async () => resume?.advance(events.length));
         }
       })();
     }
