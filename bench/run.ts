@@ -21,7 +21,9 @@ console.log(machine());
 let failed = 0;
 for (const name of wanted.length > 0 ? wanted : all) {
   console.log(`# ${name}`);
-  const r = spawnSync(process.execPath, ['--expose-gc', join(here, `${name}.bench.ts`)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', join(here, `${name}.bench.ts`)], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) failed++;
 }
 process.exit(failed > 0 ? 1 : 0);

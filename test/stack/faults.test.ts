@@ -2,7 +2,7 @@
 // pause, retry with backoff and resume; the results equal an uninterrupted embedded run over the same
 // input (nothing lost, nothing counted twice).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
