@@ -1,0 +1,237 @@
+// Trade produced → candle update out of the analytics processor, through real Kafka, at a steady
+// 20,000 trades/s for ~20 s.
+//
+//   - The processor is a child `tickstream run --role analytics --source none` on Kafka (fresh bus
+//     namespace, SQLite checkpoints in a temp dir) with TICKSTREAM_ENGINE__EMIT_INTERVAL_MS=0: outputs go
+//     out after every batch.
+//   - This process produces simulated trades (event time = wall time, nominal rate = the send rate) in
+//     small batches every TICK_MS through KafkaBus (its 5 ms linger included, as the ingest role has it),
+//     recording the send time of every trade per 1 s bucket (symbol, start) in event-time order.
+//   - A consumer here reads the candles topic. A 1 s candle with `trades = k` is the processor's answer to
+//     the k-th trade of its bucket: its latency is receive time − send time of that trade. Only the first
+//     update for each (symbol, start, k) counts (the final version of a bar repeats its last k later).
+//   - `kafka-latency-p50/p99`: to this downstream consumer (decode included). `kafka-latency-out-p50/p99`:
+//     the candle record's Kafka timestamp (set by the processor's producer when it hands the record over,
+//     before its linger) − send time: the processor-only figure, free of the downstream fetch.
+// The first WARMUP_S seconds (group joins, JIT) are not counted. All three processes and the broker
+// share the machine's 2 cores.
+// Env: BENCH_LATENCY_RATE (20000), BENCH_LATENCY_SECONDS (20), BENCH_LATENCY_TICK_MS (5).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openBus } from '../src/app/adapters.ts';
+import type { ProduceRecord } from '../src/bus/port.ts';
+import { parseConfig } from '../src/config.ts';
+import { decodeCandle, encodeTrade } from '../src/domain/codec.ts';
+import { TOPICS } from '../src/domain/topics.ts';
+import { Universe } from '../src/domain/universe.ts';
+import { TradeGenerator } from '../src/sources/simulator.ts';
+import {
+  CLI_MAIN,
+  CpuMeter,
+  deleteNamespaceTopics,
+  freshId,
+  NODE,
+  percentile,
+  procCpuSeconds,
+  sleep,
+  startStack,
+  stopChild,
+  waitUntil,
+} from './kafka-stack.ts';
+import { report } from './lib.ts';
+
+const RATE = Number(process.env.BENCH_LATENCY_RATE ?? 20_000);
+const SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
+const TICK_MS = Number(process.env.BENCH_LATENCY_TICK_MS ?? 5);
+const WARMUP_S = 3;
+const PARTITIONS = 8;
+const BUCKET_MS = 1000;
+
+startStack('kafka');
+const namespace = freshId('benchlat');
+const dataDir = mkdtempSync(join(tmpdir(), 'ts-kafka-lat-'));
+const config = parseConfig({ bus: { kind: 'kafka', namespace, partitions: PARTITIONS } });
+const universe = Universe.default();
+console.log(
+  `# namespace ${namespace}, ${RATE} trades/s for ${SECONDS} s in batches every ${TICK_MS} ms, emitIntervalMs 0`,
+);
+
+// High-resolution wall clock (ms, fractional), and its offset to Date.now() (the child stamps records
+// with Date.now()).
+const now = (): number => performance.timeOrigin + performance.now();
+const dateOffset = Date.now() - now();
+
+const bus = await openBus(config); // creates the namespace's topics once, before the child starts
+
+let childLog = '';
+const child: ChildProcess = spawn(
+  NODE,
+  [CLI_MAIN, 'run', '--role', 'analytics', '--source', 'none', '--port', '0', '--data-dir', dataDir],
+  {
+    env: {
+      ...process.env,
+      TICKSTREAM_BUS__KIND: 'kafka',
+      TICKSTREAM_BUS__NAMESPACE: namespace,
+      TICKSTREAM_BUS__PARTITIONS: String(PARTITIONS),
+      TICKSTREAM_ENGINE__EMIT_INTERVAL_MS: '0',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  },
+);
+child.stderr?.setEncoding('utf8');
+child.stderr?.on('data', (d: string) => {
+  childLog += d;
+});
+const cleanup = async (): Promise<void> => {
+  await stopChild(child);
+  rmSync(dataDir, { recursive: true, force: true });
+};
+
+try {
+  await waitUntil(
+    'the processor to own all partitions',
+    () => {
+      if (child.exitCode !== null) throw new Error(`processor exited ${child.exitCode}:\n${childLog}`);
+      return (childLog.match(/assigned trades\[/g) ?? []).length >= PARTITIONS;
+    },
+    60_000,
+  );
+
+  // Send times of the trades of each 1 s bucket, in order: key `${symbolIndex}:${start}`.
+  const sent = new Map<string, number[]>();
+  const seenK = new Set<string>();
+  const e2e: number[] = [];
+  const out: number[] = [];
+  let measureFrom = Number.POSITIVE_INFINITY;
+  let candles1s = 0;
+  let unmatched = 0;
+
+  let assigned = false;
+  const consumer = bus.consumer({
+    group: freshId('lat-reader'),
+    topics: [TOPICS.candles],
+    reset: 'earliest',
+    onAssign: () => {
+      assigned = true;
+      return undefined;
+    },
+  });
+  let reading = true;
+  const reader = (async () => {
+    for await (const b of consumer.batches()) {
+      const at = now();
+      for (const r of b.records) {
+        const d = decodeCandle(r.value);
+        if (!d.ok || d.value.intervalMs !== BUCKET_MS) continue;
+        const c = d.value;
+        candles1s++;
+        const key = `${universe.index(c.symbol)}:${c.start}`;
+        const kKey = `${key}:${c.trades}`;
+        if (seenK.has(kKey)) continue;
+        seenK.add(kKey);
+        const sendAt = sent.get(key)?.[c.trades - 1];
+        if (sendAt === undefined) {
+          unmatched++;
+          continue;
+        }
+        if (sendAt < measureFrom) continue;
+        e2e.push(at - sendAt);
+        out.push(r.timestamp - (sendAt + dateOffset));
+      }
+      if (!reading) break;
+    }
+  })();
+  await waitUntil('the candle reader to be assigned', () => assigned, 60_000);
+
+  // The paced producer: every tick, every trade whose event time has come is sent in one batch.
+  const start = Date.now();
+  const gen = new TradeGenerator({ universe, seed: 11, startTime: start, nominalRate: RATE });
+  const cpu = new CpuMeter().start();
+  const childCpu0 = procCpuSeconds(child.pid ?? 0) ?? 0;
+  const tEnd = now() + SECONDS * 1000;
+  measureFrom = now() + WARMUP_S * 1000;
+  let produced = 0;
+  let late = 0;
+  const inflight = new Set<Promise<void>>();
+  let nextTick = now();
+  while (now() < tEnd) {
+    const batch: ProduceRecord[] = [];
+    const t = now();
+    const until = t + dateOffset;
+    while (gen.peekTime() <= until) {
+      const tr = gen.next();
+      batch.push({ key: tr.symbol, value: encodeTrade(tr) });
+      const key = `${universe.index(tr.symbol)}:${tr.time - (tr.time % BUCKET_MS)}`;
+      let list = sent.get(key);
+      if (list === undefined) {
+        list = [];
+        sent.set(key, list);
+      }
+      list.push(t);
+    }
+    if (batch.length > 0) {
+      produced += batch.length;
+      // Sends are not awaited one by one (a real source keeps producing); the linger producer keeps their
+      // order per partition.
+      const p = bus.send(TOPICS.trades, batch).finally(() => inflight.delete(p));
+      inflight.add(p);
+    }
+    nextTick += TICK_MS;
+    const wait = nextTick - now();
+    if (wait > 0) await sleep(wait);
+    else {
+      late++;
+      nextTick = now();
+    }
+  }
+  await Promise.all(inflight);
+  const use = cpu.read();
+  const childCores = ((procCpuSeconds(child.pid ?? 0) ?? 0) - childCpu0) / use.wallS;
+  // Let the last candles arrive, then stop reading.
+  const ends = await bus.endOffsets(TOPICS.trades);
+  const total = ends.reduce((a, b) => a + b, 0);
+  await waitUntil(
+    'the processor to commit every trade',
+    async () =>
+      (await bus.committedOffsets('analytics', TOPICS.trades)).reduce((a, b) => a + Math.max(0, b), 0) >=
+      total,
+    30_000,
+    200,
+  );
+  await sleep(500);
+  reading = false;
+  await consumer.close();
+  await reader;
+
+  const e2eSorted = Float64Array.from(e2e).sort();
+  const outSorted = Float64Array.from(out).sort();
+  report('kafka-latency-p50', Number(percentile(e2eSorted, 50).toFixed(2)), 'ms');
+  report('kafka-latency-p99', Number(percentile(e2eSorted, 99).toFixed(2)), 'ms');
+  report('kafka-latency-out-p50', Number(percentile(outSorted, 50).toFixed(2)), 'ms');
+  report('kafka-latency-out-p99', Number(percentile(outSorted, 99).toFixed(2)), 'ms');
+  console.log(
+    `# e2e max ${percentile(e2eSorted, 100).toFixed(1)} ms, p90 ${percentile(e2eSorted, 90).toFixed(1)} ms; out p90 ${percentile(outSorted, 90).toFixed(1)} ms, max ${percentile(outSorted, 100).toFixed(1)} ms`,
+  );
+  console.log(
+    `# produced ${produced} trades (${(produced / SECONDS).toFixed(0)}/s; in the topic ${total}), ${late} late ticks; 1 s candle updates read ${candles1s}, measured ${e2e.length}, unmatched ${unmatched}`,
+  );
+  console.log(
+    `# cores while producing: processor ${childCores.toFixed(2)}, bench (producer + reader) ${use.selfCores.toFixed(2)}, broker ${use.brokerCores?.toFixed(2) ?? '?'}`,
+  );
+  if (total !== produced) console.log(`# WARNING: ${total} records in the topic, ${produced} sent`);
+  if (unmatched > 0) console.log('# WARNING: candle updates whose trade count matches no sent trade');
+} catch (e) {
+  console.log(`# processor log:\n${childLog.slice(-4000)}`);
+  throw e;
+} finally {
+  await cleanup();
+  await bus.close();
+  await deleteNamespaceTopics(namespace);
+}
+for (const l of childLog
+  .split('\n')
+  .filter((l) => /trades produced|error|WARN/i.test(l))
+  .slice(-3))
+  console.log(`# processor: ${l}`);

@@ -1,0 +1,132 @@
+// Helpers shared by the production benchmarks (kafka-throughput, kafka-latency, recovery): the local
+// stack (scripts/stack), fresh namespaces, bounded waits, child processes and CPU accounting.
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Admin } from '@platformatic/kafka';
+
+export const ROOT = join(import.meta.dirname, '..');
+export const NODE = join(ROOT, 'node_modules', '.bin', 'node');
+export const CLI_MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+
+/** Starts the local Kafka (and Cassandra with 'all'); idempotent, waits until ready. */
+export const startStack = (which: 'kafka' | 'all'): void => {
+  const r = spawnSync('bash', [join(ROOT, 'scripts', 'stack', 'stack.sh'), 'start', which], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error(`stack.sh start ${which} failed (exit ${r.status})`);
+};
+
+/** A fresh id for a bus namespace or keyspace: lower-case letters and digits. */
+export const freshId = (prefix: string): string => `${prefix}${randomBytes(4).toString('hex')}`;
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` every `everyMs` until it returns true; throws after `ms` (a bounded loop, not an assertion). */
+export const waitUntil = async (
+  what: string,
+  fn: () => boolean | Promise<boolean>,
+  ms: number,
+  everyMs = 50,
+): Promise<void> => {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await fn()) return;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+};
+
+const CLK_TCK = 100;
+
+/** User + system CPU seconds of a process from /proc (Linux); undefined when unreadable. */
+export const procCpuSeconds = (pid: number): number | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The local broker's pid (scripts/stack keeps it in .stack/kafka/kafka.pid). */
+export const kafkaPid = (): number | undefined => {
+  try {
+    const pid = Number(readFileSync(join(ROOT, '.stack', 'kafka', 'kafka.pid'), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** CPU seconds of this process, the broker and the whole machine over an interval. */
+export class CpuMeter {
+  private readonly broker = kafkaPid();
+  private self0 = process.cpuUsage();
+  private broker0 = 0;
+  private t0 = 0;
+
+  start(): this {
+    this.self0 = process.cpuUsage();
+    this.broker0 = this.broker === undefined ? 0 : (procCpuSeconds(this.broker) ?? 0);
+    this.t0 = performance.now();
+    return this;
+  }
+
+  /** Cores used on average (1.0 = one core busy) by this process and by the broker. */
+  read(): { wallS: number; selfCores: number; brokerCores: number | undefined } {
+    const wallS = (performance.now() - this.t0) / 1000;
+    const d = process.cpuUsage(this.self0);
+    const b = this.broker === undefined ? undefined : procCpuSeconds(this.broker);
+    return {
+      wallS,
+      selfCores: (d.user + d.system) / 1e6 / wallS,
+      brokerCores: b === undefined ? undefined : (b - this.broker0) / wallS,
+    };
+  }
+}
+
+/** Resolves with the exit code once the child has exited (at once if it already has). */
+export const exited = (p: ChildProcess): Promise<number | null> =>
+  p.exitCode !== null || p.signalCode !== null
+    ? Promise.resolve(p.exitCode)
+    : new Promise((r) => p.once('exit', (code) => r(code)));
+
+/** SIGTERM, then SIGKILL after `graceMs`; waits for the exit. Only for children this bench spawned. */
+export const stopChild = async (p: ChildProcess, graceMs = 10_000): Promise<void> => {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  p.kill('SIGTERM');
+  const t = setTimeout(() => p.kill('SIGKILL'), graceMs);
+  await exited(p);
+  clearTimeout(t);
+};
+
+/** Percentile (0..100) of a sorted array, nearest-rank. */
+export const percentile = (sorted: Float64Array | number[], p: number): number => {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] as number;
+};
+
+/** Deletes every topic of a bus namespace ("<namespace>.*") so benchmark runs do not pile up on disk. */
+export const deleteNamespaceTopics = async (
+  namespace: string,
+  broker = '127.0.0.1:9092',
+): Promise<number> => {
+  const admin = new Admin({ clientId: 'bench-cleanup', bootstrapBrokers: [broker], retries: 2 });
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+    return topics.length;
+  } catch (e) {
+    console.log(
+      `# could not delete the topics of ${namespace}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+    return 0;
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
+};

@@ -1,0 +1,210 @@
+// Trades/s sustained through real Kafka into the analytics processor, on this machine, next to Kafka's
+// own perf tools as the ceiling.
+//
+//   1. 1,000,000 simulated trades (TradeGenerator, encodeTrade; ~34-byte values, symbol keys) are
+//      pre-produced into `<ns>.trades` (8 partitions) through KafkaBus in sends of 5000 records, each send
+//      awaited before the next: `kafka-produce`.
+//   2. One ProcessorRuntime with analyticsProcessor (SqliteStore in a temp dir for checkpoints; candles
+//      and alerts go to their Kafka topics as in production) consumes them from the earliest offset.
+//      `kafka-throughput` is trades/s from the first record processed until every record is (lag 0);
+//      `kafka-throughput-e2e` also counts the group join, the first fetch and the final flush.
+//   3. scripts/stack/kafka-perf.sh with the same record count, 8 partitions and 40-byte records (value +
+//      key of ours): `kafka-perf-producer`, `kafka-perf-consumer` (ConsumerPerformance's nMsg.sec, which
+//      includes its group join; `-fetch` without it).
+//
+// Both processes share the 2 cores with the broker (and with whatever else runs): the bench prints the
+// cores used by itself and by the broker during the consume phase.
+// Env: BENCH_TRADES (1000000), BENCH_NOMINAL_RATE (simulated trades per second of event time, 1000: the
+// S&P 500's share of the US tape, i.e. a backlog of ~17 min of market), BENCH_PROFILE=1 (CPU profile of
+// the consume phase, summary printed, .cpuprofile written to the temp dir), BENCH_PERF=0 (skip step 3).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyticsConfigOf, openBus } from '../src/app/adapters.ts';
+import { analyticsProcessor } from '../src/app/analytics-processor.ts';
+import type { ProduceRecord } from '../src/bus/port.ts';
+import { parseConfig } from '../src/config.ts';
+import { encodeTrade } from '../src/domain/codec.ts';
+import { TOPICS } from '../src/domain/topics.ts';
+import { Universe } from '../src/domain/universe.ts';
+import { EngineMetrics } from '../src/engine/metrics.ts';
+import { ProcessorRuntime } from '../src/engine/runtime.ts';
+import { TradeGenerator } from '../src/sources/simulator.ts';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { Timings, timedBus, timedSpec, timedStore } from './kafka-instrument.ts';
+import { PhaseProfiler } from './kafka-profile.ts';
+import {
+  CpuMeter,
+  deleteNamespaceTopics,
+  freshId,
+  ROOT,
+  sleep,
+  startStack,
+  waitUntil,
+} from './kafka-stack.ts';
+import { report } from './lib.ts';
+
+const N = Number(process.env.BENCH_TRADES ?? 1_000_000);
+const NOMINAL_RATE = Number(process.env.BENCH_NOMINAL_RATE ?? 1000);
+const SEND_BATCH = 5000;
+const PARTITIONS = 8;
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const PERF = process.env.BENCH_PERF !== '0';
+const CONSUME_DEADLINE_MS = 10 * 60_000;
+
+startStack('kafka');
+const namespace = freshId('benchtp');
+const config = parseConfig({ bus: { kind: 'kafka', namespace, partitions: PARTITIONS } });
+const dir = mkdtempSync(join(tmpdir(), 'ts-kafka-tp-'));
+const universe = Universe.default();
+console.log(`# namespace ${namespace}, ${N} trades, ${PARTITIONS} partitions, temp ${dir}`);
+
+// 1. Records built and encoded before timing: the figure is the bus's produce rate, not the encoder's.
+const gen = new TradeGenerator({
+  universe,
+  seed: 7,
+  startTime: Date.now() - Math.ceil(N / NOMINAL_RATE) * 1000,
+  nominalRate: NOMINAL_RATE,
+});
+let records: ProduceRecord[] | undefined = new Array<ProduceRecord>(N);
+let valueBytes = 0;
+for (let i = 0; i < N; i++) {
+  const t = gen.next();
+  const value = encodeTrade(t);
+  valueBytes += value.length;
+  records[i] = { key: t.symbol, value };
+}
+console.log(`# mean value ${(valueBytes / N).toFixed(1)} bytes`);
+
+const bus = await openBus(config);
+{
+  const t0 = performance.now();
+  for (let i = 0; i < N; i += SEND_BATCH) await bus.send(TOPICS.trades, records.slice(i, i + SEND_BATCH));
+  const s = (performance.now() - t0) / 1000;
+  report('kafka-produce', Math.round(N / s), 'records/s');
+}
+records = undefined;
+(globalThis as { gc?: () => void }).gc?.();
+const ends = await bus.endOffsets(TOPICS.trades);
+const stored = ends.reduce((a, b) => a + b, 0);
+if (stored !== N) console.log(`# WARNING: ${stored} records in the topic, ${N} sent`);
+
+// 2. The processor, in this process, on its own bus connection (as a separate deployment would be).
+// Bus, store and task calls are timed (delegating wrappers, negligible cost at these call counts).
+const timings = new Timings();
+const rawBus = await openBus(config);
+const pbus = timedBus(rawBus, timings);
+const rawStore = SqliteStore.open(dir);
+await rawStore.migrate();
+const store = timedStore(rawStore, timings);
+const metrics = new EngineMetrics();
+const runtime = new ProcessorRuntime(
+  timedSpec(
+    analyticsProcessor({
+      bus: pbus,
+      universe,
+      analytics: analyticsConfigOf(config),
+      allowedLatenessMs: config.engine.allowedLatenessMs,
+    }),
+    timings,
+  ),
+  {
+    bus: pbus,
+    store,
+    metrics,
+    maxBatch: config.engine.maxBatch,
+    checkpointIntervalMs: config.engine.checkpointIntervalMs,
+    emitIntervalMs: config.engine.emitIntervalMs,
+    log: (m) => console.log(`# ${m}`),
+  },
+);
+const labels = { processor: 'analytics' };
+const profiler = PROFILE ? new PhaseProfiler() : undefined;
+await profiler?.start();
+const cpu = new CpuMeter().start();
+const tStart = performance.now();
+runtime.start();
+let firstAt = 0;
+let firstCount = 0;
+await waitUntil(
+  'the first records',
+  () => {
+    if (runtime.error !== undefined) throw runtime.error;
+    firstCount = metrics.recordsIn.sum(labels);
+    firstAt = performance.now();
+    return firstCount > 0;
+  },
+  60_000,
+  5,
+);
+await waitUntil(
+  'lag 0',
+  () => {
+    if (runtime.error !== undefined) throw runtime.error;
+    return metrics.recordsIn.sum(labels) >= stored;
+  },
+  CONSUME_DEADLINE_MS,
+  5,
+);
+const tDone = performance.now();
+const use = cpu.read();
+await runtime.flush();
+const tFlushed = performance.now();
+const profile = await profiler?.stop(join(dir, 'consume.cpuprofile'));
+const processed = metrics.recordsIn.sum(labels);
+report('kafka-throughput', Math.round((processed - firstCount) / ((tDone - firstAt) / 1000)), 'trades/s');
+report('kafka-throughput-e2e', Math.round(processed / ((tFlushed - tStart) / 1000)), 'trades/s');
+console.log(
+  `# join+first fetch ${(firstAt - tStart).toFixed(0)} ms (${firstCount} records in first poll), consume ${(
+    (tDone - firstAt) / 1000
+  ).toFixed(2)} s, final flush ${(tFlushed - tDone).toFixed(0)} ms`,
+);
+console.log(
+  `# cores used while consuming: bench ${use.selfCores.toFixed(2)}, broker ${use.brokerCores?.toFixed(2) ?? '?'} (of 2)`,
+);
+const lag = await runtime.lag();
+const committed = (await pbus.committedOffsets('analytics', TOPICS.trades)).reduce((a, b) => a + b, 0);
+const candleEnds = (await pbus.endOffsets(TOPICS.candles)).reduce((a, b) => a + b, 0);
+const dl = metrics.recordsDeadlettered.sum(labels);
+console.log(
+  `# records in ${processed} (of ${stored}), deadlettered ${dl}, lag ${lag}, committed ${committed}, candle updates out ${candleEnds}, checkpoints ${metrics.checkpoints.sum()}`,
+);
+if (processed !== stored || dl !== 0 || lag !== 0 || committed !== stored)
+  console.log('# WARNING: counts disagree (see the line above)');
+console.log('# where the consume phase spent its wall time (calls overlap: pulls wait while the loop runs):');
+for (const l of timings.lines()) console.log(`#   ${l}`);
+if (profile !== undefined) for (const l of profile) console.log(`# ${l}`);
+await runtime.stop();
+await store.close();
+await pbus.close();
+await bus.close();
+await deleteNamespaceTopics(namespace);
+
+// 3. Kafka's own tools: the ceiling for this broker on this machine.
+if (PERF) {
+  await sleep(500);
+  const r = spawnSync('bash', [join(ROOT, 'scripts', 'stack', 'kafka-perf.sh')], {
+    env: {
+      ...process.env,
+      PERF_RECORDS: String(N),
+      PERF_RECORD_SIZE: '40',
+      PERF_PARTITIONS: String(PARTITIONS),
+    },
+    encoding: 'utf8',
+    timeout: 10 * 60_000,
+  });
+  const out = `${r.stdout}\n${r.stderr}`;
+  const prod = /producer: \d+ records sent, ([\d.]+) records\/sec/.exec(out);
+  // ConsumerPerformance: header line, then "start, end, MB, MB.sec, nMsg, nMsg.sec, rebalance.ms,
+  // fetch.ms, fetch.MB.sec, fetch.nMsg.sec".
+  const cons = /consumer: ([^\n]*\d{2}:\d{2}:\d{2}:\d{3}, [^\n]*)/.exec(out)?.[1]?.split(',');
+  if (prod === null || cons === undefined || r.status !== 0) {
+    console.log(`# kafka-perf.sh failed (exit ${r.status}):\n${out}`);
+  } else {
+    report('kafka-perf-producer', Math.round(Number(prod[1])), 'records/s');
+    report('kafka-perf-consumer', Math.round(Number(cons[5])), 'records/s');
+    report('kafka-perf-consumer-fetch', Math.round(Number(cons[9])), 'records/s');
+  }
+}
+if (!PROFILE) rmSync(dir, { recursive: true, force: true });
