@@ -20,13 +20,18 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openBus } from '../src/app/adapters.ts';
+import { analyticsConfigOf, openBus } from '../src/app/adapters.ts';
+import { analyticsProcessor } from '../src/app/analytics-processor.ts';
 import type { ProduceRecord } from '../src/bus/port.ts';
 import { parseConfig } from '../src/config.ts';
 import { decodeCandle, encodeTrade } from '../src/domain/codec.ts';
 import { TOPICS } from '../src/domain/topics.ts';
 import { Universe } from '../src/domain/universe.ts';
+import { EngineMetrics } from '../src/engine/metrics.ts';
+import { ProcessorRuntime } from '../src/engine/runtime.ts';
 import { TradeGenerator } from '../src/sources/simulator.ts';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { Timings, timedBus, timedSpec } from './kafka-instrument.ts';
 import {
   CLI_MAIN,
   CpuMeter,
@@ -45,6 +50,7 @@ import { report } from './lib.ts';
 const RATE = Number(process.env.BENCH_LATENCY_RATE ?? 20_000);
 const SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
 const TICK_MS = Number(process.env.BENCH_LATENCY_TICK_MS ?? 5);
+const INPROC = process.env.BENCH_LATENCY_INPROC === '1';
 const WARMUP_S = 3;
 const PARTITIONS = 8;
 const BUCKET_MS = 1000;
@@ -65,27 +71,75 @@ const dateOffset = Date.now() - now();
 
 const bus = await openBus(config); // creates the namespace's topics once, before the child starts
 
+// The processor: a child process (default), or in this process with its calls timed
+// (BENCH_LATENCY_INPROC=1, a diagnostic: it then shares this event loop with the producer and reader).
 let childLog = '';
-const child: ChildProcess = spawn(
-  NODE,
-  [CLI_MAIN, 'run', '--role', 'analytics', '--source', 'none', '--port', '0', '--data-dir', dataDir],
-  {
-    env: {
-      ...process.env,
-      TICKSTREAM_BUS__KIND: 'kafka',
-      TICKSTREAM_BUS__NAMESPACE: namespace,
-      TICKSTREAM_BUS__PARTITIONS: String(PARTITIONS),
-      TICKSTREAM_ENGINE__EMIT_INTERVAL_MS: '0',
+let child: ChildProcess | undefined;
+let inproc: ProcessorRuntime | undefined;
+const timings = new Timings();
+/** In-process mode: age of each batch's oldest record when the task gets it (producer → processor). */
+const batchAge: number[] = [];
+if (INPROC) {
+  const pbus = timedBus(await openBus(config), timings);
+  const store = SqliteStore.open(dataDir);
+  await store.migrate();
+  const spec = timedSpec(
+    analyticsProcessor({
+      bus: pbus,
+      universe,
+      analytics: analyticsConfigOf(config),
+      allowedLatenessMs: config.engine.allowedLatenessMs,
+    }),
+    timings,
+  );
+  inproc = new ProcessorRuntime(
+    {
+      ...spec,
+      createTask: (partition, restored) => {
+        const task = spec.createTask(partition, restored);
+        const process = task.process.bind(task);
+        task.process = (records, ctx) => {
+          const first = records[0];
+          if (first !== undefined) batchAge.push(Date.now() - first.timestamp);
+          process(records, ctx);
+        };
+        return task;
+      },
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  },
-);
-child.stderr?.setEncoding('utf8');
-child.stderr?.on('data', (d: string) => {
-  childLog += d;
-});
+    {
+      bus: pbus,
+      store,
+      metrics: new EngineMetrics(),
+      emitIntervalMs: 0,
+      log: (m) => {
+        childLog += `${m}\n`;
+      },
+    },
+  );
+  inproc.start();
+} else {
+  child = spawn(
+    NODE,
+    [CLI_MAIN, 'run', '--role', 'analytics', '--source', 'none', '--port', '0', '--data-dir', dataDir],
+    {
+      env: {
+        ...process.env,
+        TICKSTREAM_BUS__KIND: 'kafka',
+        TICKSTREAM_BUS__NAMESPACE: namespace,
+        TICKSTREAM_BUS__PARTITIONS: String(PARTITIONS),
+        TICKSTREAM_ENGINE__EMIT_INTERVAL_MS: '0',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (d: string) => {
+    childLog += d;
+  });
+}
 const cleanup = async (): Promise<void> => {
-  await stopChild(child);
+  if (child !== undefined) await stopChild(child);
+  await inproc?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 };
 
@@ -93,7 +147,8 @@ try {
   await waitUntil(
     'the processor to own all partitions',
     () => {
-      if (child.exitCode !== null) throw new Error(`processor exited ${child.exitCode}:\n${childLog}`);
+      if (child !== undefined && child.exitCode !== null)
+        throw new Error(`processor exited ${child.exitCode}:\n${childLog}`);
       return (childLog.match(/assigned trades\[/g) ?? []).length >= PARTITIONS;
     },
     60_000,
@@ -149,7 +204,7 @@ try {
   const start = Date.now();
   const gen = new TradeGenerator({ universe, seed: 11, startTime: start, nominalRate: RATE });
   const cpu = new CpuMeter().start();
-  const childCpu0 = procCpuSeconds(child.pid ?? 0) ?? 0;
+  const childCpu0 = procCpuSeconds(child?.pid ?? process.pid) ?? 0;
   const tEnd = now() + SECONDS * 1000;
   measureFrom = now() + WARMUP_S * 1000;
   let produced = 0;
@@ -188,7 +243,7 @@ try {
   }
   await Promise.all(inflight);
   const use = cpu.read();
-  const childCores = ((procCpuSeconds(child.pid ?? 0) ?? 0) - childCpu0) / use.wallS;
+  const childCores = ((procCpuSeconds(child?.pid ?? process.pid) ?? 0) - childCpu0) / use.wallS;
   // Let the last candles arrive, then stop reading.
   const ends = await bus.endOffsets(TOPICS.trades);
   const total = ends.reduce((a, b) => a + b, 0);
@@ -220,6 +275,13 @@ try {
   console.log(
     `# cores while producing: processor ${childCores.toFixed(2)}, bench (producer + reader) ${use.selfCores.toFixed(2)}, broker ${use.brokerCores?.toFixed(2) ?? '?'}`,
   );
+  if (INPROC) {
+    const ages = Float64Array.from(batchAge).sort();
+    console.log(
+      `# in-process: age of a batch's oldest trade when processed p50 ${percentile(ages, 50)} ms, p99 ${percentile(ages, 99)} ms`,
+    );
+    for (const l of timings.lines()) console.log(`#   ${l}`);
+  }
   if (total !== produced) console.log(`# WARNING: ${total} records in the topic, ${produced} sent`);
   if (unmatched > 0) console.log('# WARNING: candle updates whose trade count matches no sent trade');
 } catch (e) {
