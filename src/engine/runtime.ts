@@ -33,9 +33,14 @@ interface Owned {
   position: number;
   /** Position at the last checkpoint/commit. */
   committed: number;
-  /** Position up to which outputs were written, and when. */
+  /** Position up to which outputs were handed to the sink, and when. */
   emitted: number;
   emittedAt: number;
+  /**
+   * The write of the last outputs, not awaited on the processing path (one in flight per partition, so
+   * outputs stay in order); the next emit and every checkpoint wait for it.
+   */
+  inflight: Promise<void>;
   deadletters: Deadletter[];
 }
 
@@ -187,6 +192,7 @@ export class ProcessorRuntime {
         committed: Math.max(position, 0),
         emitted: Math.max(position, 0),
         emittedAt: performance.now(),
+        inflight: Promise.resolve(),
         deadletters: [],
       });
       this.opts.log(
@@ -210,8 +216,16 @@ export class ProcessorRuntime {
     }
   }
 
+  /**
+   * Every partition's outputs are started together, then checkpointed one by one, then the offsets
+   * committed together: the round trips overlap instead of queueing one behind another.
+   */
   private async flushAll(): Promise<void> {
-    for (const [p, o] of this.owned) await this.flushOne(p, o);
+    const due = [...this.owned].filter(([, o]) => o.position !== o.committed || o.deadletters.length > 0);
+    for (const [, o] of due) await this.emitOne(o, o.committed === -1);
+    const commits: Promise<void>[] = [];
+    for (const [p, o] of due) commits.push((await this.flushOne(p, o, false)).commit);
+    await Promise.all(commits);
     void this.updateLag();
   }
 
@@ -219,27 +233,43 @@ export class ProcessorRuntime {
     return { signal: this.abort.signal, onRetry: () => this.opts.metrics.retries.inc(this.labels) };
   }
 
-  /** Writes the task's outputs and the deadletters gathered so far (no checkpoint). */
+  /**
+   * Starts writing the task's outputs and the deadletters gathered so far (no checkpoint), after the
+   * previous write of this partition finished. Returns the write; the processing path does not wait for
+   * it, a checkpoint does.
+   */
   private async emitOne(o: Owned, force: boolean): Promise<void> {
     o.emittedAt = performance.now();
+    await o.inflight; // one write in flight per partition: the task's output buffers are not shared
     if (!force && o.position === o.emitted && o.deadletters.length === 0) return;
-    const position = o.position;
-    await withRetry(() => o.task.flush(), this.retry);
-    if (o.deadletters.length > 0) {
-      const dls = o.deadletters;
-      o.deadletters = [];
-      const records = dls.map((d) => ({ key: d.sourceTopic, value: encodeDeadletter(d) }));
-      await withRetry(() => this.opts.bus.send(TOPICS.deadletter, records), this.retry);
-    }
-    o.emitted = position;
+    o.emitted = o.position;
+    const dls = o.deadletters;
+    o.deadletters = [];
+    const write = (async () => {
+      await withRetry(() => o.task.flush(), this.retry);
+      if (dls.length > 0) {
+        const records = dls.map((d) => ({ key: d.sourceTopic, value: encodeDeadletter(d) }));
+        await withRetry(() => this.opts.bus.send(TOPICS.deadletter, records), this.retry);
+      }
+    })();
+    o.inflight = write.catch((e) => this.fail(e));
   }
 
-  /** Outputs, then state + offsets in one store write, then the bus commit. */
-  private async flushOne(partition: number, o: Owned): Promise<void> {
-    if (o.position === o.committed && o.deadletters.length === 0) return;
+  /**
+   * Outputs, then state + offsets in one store write, then the bus commit (awaited here, or returned
+   * for the caller to await with others when `awaitCommit` is false).
+   */
+  private async flushOne(
+    partition: number,
+    o: Owned,
+    awaitCommit = true,
+  ): Promise<{ commit: Promise<void> }> {
+    if (o.position === o.committed && o.deadletters.length === 0) return { commit: Promise.resolve() };
     const t0 = performance.now();
     const retry = this.retry;
     await this.emitOne(o, o.committed === -1);
+    await o.inflight;
+    if (this.failure !== undefined) throw this.failure;
     const position = o.position;
     if (this.spec.stateful) {
       const state = o.task.snapshot();
@@ -257,10 +287,14 @@ export class ProcessorRuntime {
       this.opts.metrics.checkpoints.inc(this.labels);
     }
     const consumer = this.consumer;
-    if (consumer !== undefined)
-      await withRetry(() => consumer.commit(this.spec.topic, partition, position), retry);
+    const commit = (async () => {
+      if (consumer !== undefined)
+        await withRetry(() => consumer.commit(this.spec.topic, partition, position), retry);
+      this.opts.metrics.flushLatency.observe(this.labels, (performance.now() - t0) / 1000);
+    })();
     o.committed = position;
-    this.opts.metrics.flushLatency.observe(this.labels, (performance.now() - t0) / 1000);
+    if (awaitCommit) await commit;
+    return { commit };
   }
 
   private async updateLag(): Promise<void> {
