@@ -53,9 +53,21 @@ class UpsertSink<T> implements PartitionTask {
 
   async flush(): Promise<void> {
     if (this.pending.size === 0) return;
-    const rows = [...this.pending.values()];
-    await this.write(rows);
+    // Take what is pending now: records keep arriving while the write is in flight (the runtime does
+    // not wait for it), and they belong to the next write.
+    const taken = this.pending;
     this.pending = new Map();
+    try {
+      await this.write([...taken.values()]);
+    } catch (e) {
+      // Not written: put it back under what arrived since (newer values win), for the retry.
+      for (const [k, v] of this.pending) {
+        taken.delete(k);
+        taken.set(k, v);
+      }
+      this.pending = taken;
+      throw e;
+    }
   }
 
   snapshot(): Uint8Array {
