@@ -47,7 +47,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // Exit now: a driver's reconnect timer or socket must not keep a finished command alive.
+    process.stdout.write('', () => process.exit(code));
   },
   (e: unknown) => {
     if (e instanceof TickstreamError) {
@@ -60,5 +61,6 @@ main(process.argv.slice(2)).then(
       console.error('tickstream: failed:', e);
       process.exitCode = 1;
     }
+    process.stdout.write('', () => process.exit());
   },
 );

@@ -294,11 +294,27 @@ export async function runCommand(argv: string[], mode: 'run' | 'replay'): Promis
   } finally {
     clearInterval(status);
     abort.abort();
-    await pipeline.stop();
-    await http?.close();
-    await servePrices?.stop();
-    await bus.close();
-    await store.close();
+    // Shutdown is bounded: a client that cannot say goodbye to a backend that just restarted must not
+    // keep the process alive. Everything that matters was checkpointed by pipeline.stop().
+    const bounded = async (what: string, fn: () => Promise<void> | undefined) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          log(`shutdown: ${what} did not finish in 20 s; going on`);
+          resolve();
+        }, 20_000);
+      });
+      await Promise.race([
+        Promise.resolve(fn()).catch((e) => log(`shutdown: ${what}: ${String(e)}`)),
+        timeout,
+      ]);
+      clearTimeout(timer);
+    };
+    await bounded('pipeline', () => pipeline.stop());
+    await bounded('http', () => http?.close());
+    await bounded('price view', () => servePrices?.stop());
+    await bounded('bus', () => bus.close());
+    await bounded('store', () => store.close());
   }
   return code;
 }
