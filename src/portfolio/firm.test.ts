@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isTickstreamError } from '../domain/errors.ts';
+import { mergeFirmStats } from '../store/firm-merge.ts';
 import type { FirmStatRow } from '../store/port.ts';
-import { FirmAggregator, mergeFirmStats } from './firm.ts';
+import { FirmAggregator } from './firm.ts';
 import { LastPrices } from './prices.ts';
 import { testUniverse } from './test-universe.ts';
 
@@ -138,7 +139,7 @@ describe('FirmAggregator', () => {
     a.onFill(3, 0, 1, 10, 0); // 10
     b.onFill(2, 0, -20, 10, 0); // 200
     b.onFill(4, 2, 5, 10, 0); // 50
-    const m = mergeFirmStats(a.drain()[0]!.stats, b.drain()[0]!.stats, 2);
+    const m = mergeFirmStats([a.drain()[0]!.stats, b.drain()[0]!.stats], 2);
     assert.deepEqual(m.volumeBySymbol, {
       AAPL: { buy: 11, sell: 20, notional: 310 },
       JPM: { buy: 5, sell: 0, notional: 50 },

@@ -8,7 +8,7 @@
 // outside the set can be above anybody inside.
 //
 // Partitions: each portfolio partition aggregates its own users. Rows of the same bucket from different
-// partitions are partial and combine with mergeFirmStats (exact for top traders too, since a user lives in
+// partitions are partial and combine with mergeFirmStats (src/store/firm-merge.ts) (exact for top traders too, since a user lives in
 // exactly one partition). sectorMix holds notional per sector (additive), not fractions.
 import { TickstreamError } from '../domain/errors.ts';
 import type { Universe } from '../domain/universe.ts';
@@ -294,20 +294,3 @@ export class FirmAggregator {
     return f;
   }
 }
-
-/** Combines partial rows of the same bucket from different partitions (users are disjoint across partitions). */
-export const mergeFirmStats = (a: FirmStats, b: FirmStats, topK = 10): FirmStats => {
-  const volumeBySymbol: FirmStats['volumeBySymbol'] = {};
-  for (const src of [a.volumeBySymbol, b.volumeBySymbol]) {
-    for (const [sym, v] of Object.entries(src)) {
-      const t = volumeBySymbol[sym] ?? { buy: 0, sell: 0, notional: 0 };
-      volumeBySymbol[sym] = { buy: t.buy + v.buy, sell: t.sell + v.sell, notional: t.notional + v.notional };
-    }
-  }
-  const sectorMix: Record<string, number> = { ...a.sectorMix };
-  for (const [s, v] of Object.entries(b.sectorMix)) sectorMix[s] = (sectorMix[s] ?? 0) + v;
-  const topTraders = [...a.topTraders, ...b.topTraders]
-    .sort((x, y) => y.notional - x.notional || x.user - y.user)
-    .slice(0, topK);
-  return { volumeBySymbol, topTraders, sectorMix, fills: a.fills + b.fills };
-};

@@ -3,7 +3,8 @@
 // exactly one shard, so the union of the shards' top-k lists holds the true top-k.
 import type { FirmStatRow, FirmStats } from './port.ts';
 
-const mergeStats = (parts: readonly FirmStats[]): FirmStats => {
+/** Sums the figures of one bucket from several shards; top traders: the best `topK` (default: the longest list's length). */
+export const mergeFirmStats = (parts: readonly FirmStats[], topK?: number): FirmStats => {
   const volumeBySymbol: FirmStats['volumeBySymbol'] = {};
   const sectorMix: Record<string, number> = {};
   const top: FirmStats['topTraders'] = [];
@@ -25,7 +26,7 @@ const mergeStats = (parts: readonly FirmStats[]): FirmStats => {
     fills += p.fills;
   }
   top.sort((a, b) => b.notional - a.notional || a.user - b.user);
-  return { volumeBySymbol, topTraders: top.slice(0, k), sectorMix, fills };
+  return { volumeBySymbol, topTraders: top.slice(0, topK ?? k), sectorMix, fills };
 };
 
 /** Rows sorted by bucket (shards of a bucket adjacent) → one merged row per bucket, without `shard`. */
@@ -41,7 +42,7 @@ export const mergeFirmShards = (rows: readonly FirmStatRow[]): FirmStatRow[] => 
     out.push({
       day: first.day,
       bucket: first.bucket,
-      stats: group.length === 1 ? first.stats : mergeStats(group.map((r) => r.stats)),
+      stats: group.length === 1 ? first.stats : mergeFirmStats(group.map((r) => r.stats)),
     });
     i = j;
   }
