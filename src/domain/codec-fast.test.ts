@@ -27,22 +27,13 @@ import {
   FAST_TRADE_ID,
   FAST_TRADE_WRITES,
 } from './codec-fast.ts';
+import { mutate, mutationArb, zz } from './codec-mutations.ts';
 import { isTickstreamError } from './errors.ts';
 import type { EventTimeMs, Fill, Price, Quantity, Trade } from './types.ts';
 import { MAX_LONG, type Verdict } from './validate.ts';
 
 // ---- independent Avro pieces (BigInt zigzag from the spec, Buffer for doubles and UTF-8) -----------
 
-const zz = (n: number | bigint): number[] => {
-  let z = (BigInt(n) << 1n) ^ (BigInt(n) >> 63n);
-  const out: number[] = [];
-  while (z >= 0x80n) {
-    out.push(Number(z & 0x7fn) | 0x80);
-    z >>= 7n;
-  }
-  out.push(Number(z));
-  return out;
-};
 const unzz = (bytes: Uint8Array, at: number): bigint => {
   let z = 0n;
   let shift = 0n;
@@ -507,64 +498,6 @@ describe('decoding: the same verdicts as the avsc path', () => {
 });
 
 // ---- mutation fuzzing: the hostile test's mutations, fast verdict vs reference verdict -------------
-
-type Mutation =
-  | { kind: 'flip'; at: number; xor: number }
-  | { kind: 'truncate'; at: number }
-  | { kind: 'splice'; at: number; value: bigint; drop: number }
-  | { kind: 'delete'; at: number; len: number }
-  | { kind: 'duplicate'; at: number; len: number }
-  | { kind: 'header'; at: number; value: number };
-
-const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), xor: fc.integer({ min: 1, max: 255 }) }),
-  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({
-    kind: fc.constant('splice' as const),
-    at: fc.nat(),
-    value: fc.oneof(
-      fc.bigInt({ min: -5n, max: 5n }),
-      fc.constantFrom(
-        50_000_000n,
-        2n ** 31n,
-        2n ** 40n,
-        2n ** 63n - 1n,
-        -(2n ** 62n),
-        2n ** 53n - 2n,
-        2n ** 53n - 1n,
-      ),
-      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
-    ),
-    drop: fc.integer({ min: 0, max: 3 }),
-  }),
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 8 }) }),
-  fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 16 }) }),
-  fc.record({ kind: fc.constant('header' as const), at: fc.integer({ min: 0, max: 4 }), value: fc.nat(255) }),
-);
-
-const mutate = (src: Uint8Array, m: Mutation): Uint8Array => {
-  const b = [...src];
-  const at = m.at % (b.length + 1);
-  switch (m.kind) {
-    case 'flip':
-      if (at < b.length) b[at]! ^= m.xor;
-      return Uint8Array.from(b);
-    case 'truncate':
-      return Uint8Array.from(b.slice(0, at));
-    case 'splice':
-      b.splice(at, m.drop, ...zz(m.value));
-      return Uint8Array.from(b);
-    case 'delete':
-      b.splice(at, m.len);
-      return Uint8Array.from(b);
-    case 'duplicate':
-      b.splice(at, 0, ...b.slice(at, at + m.len));
-      return Uint8Array.from(b);
-    case 'header':
-      if (at < b.length) b[at] = m.value;
-      return Uint8Array.from(b);
-  }
-};
 
 /** Whether a verdict carries a long beyond ±2^52 (a value of seq or time, or a number in the detail). */
 const bigLong = (v: Verdict<Trade | Fill>): boolean =>

@@ -40,22 +40,13 @@ import {
   checkPosition,
   DEADLETTER_REASONS,
 } from './codec-checks.ts';
+import { mutate, mutationArb, zz } from './codec-mutations.ts';
 import { compileScanner, type ScanState } from './codec-scan.ts';
 import type { Trade } from './types.ts';
 import { checkFill, checkTrade, type Rejection, type Verdict } from './validate.ts';
 
 // ---- hand-built Avro, independent of avsc ----------------------------------------------------------
 
-const zz = (n: number | bigint): number[] => {
-  let z = (BigInt(n) << 1n) ^ (BigInt(n) >> 63n);
-  const out: number[] = [];
-  while (z >= 0x80n) {
-    out.push(Number(z & 0x7fn) | 0x80);
-    z >>= 7n;
-  }
-  out.push(Number(z));
-  return out;
-};
 const str = (s: string): number[] => [...zz(Buffer.byteLength(s)), ...Buffer.from(s)];
 const dbl = (x: number): number[] => {
   const b = Buffer.alloc(8);
@@ -252,57 +243,6 @@ describe('hand-built traps', () => {
 const tradeSample = (): Trade => fc.sample(tradeArb, { numRuns: 1, seed: 42 })[0]!;
 
 // ---- mutation fuzzing -------------------------------------------------------------------------------
-
-type Mutation =
-  | { kind: 'flip'; at: number; xor: number }
-  | { kind: 'truncate'; at: number }
-  | { kind: 'splice'; at: number; value: bigint; drop: number }
-  | { kind: 'delete'; at: number; len: number }
-  | { kind: 'duplicate'; at: number; len: number }
-  | { kind: 'header'; at: number; value: number };
-
-const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), xor: fc.integer({ min: 1, max: 255 }) }),
-  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({
-    kind: fc.constant('splice' as const),
-    at: fc.nat(),
-    // Small, large, huge and negative counts and lengths, including the 50M trap and 2^63 - 1.
-    value: fc.oneof(
-      fc.bigInt({ min: -5n, max: 5n }),
-      fc.constantFrom(50_000_000n, 2n ** 31n, 2n ** 40n, 2n ** 63n - 1n, -(2n ** 62n)),
-      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
-    ),
-    drop: fc.integer({ min: 0, max: 3 }),
-  }),
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 8 }) }),
-  fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 16 }) }),
-  fc.record({ kind: fc.constant('header' as const), at: fc.integer({ min: 0, max: 4 }), value: fc.nat(255) }),
-);
-
-const mutate = (src: Uint8Array, m: Mutation): Uint8Array => {
-  const b = [...src];
-  const at = m.at % (b.length + 1);
-  switch (m.kind) {
-    case 'flip':
-      if (at < b.length) b[at]! ^= m.xor;
-      return Uint8Array.from(b);
-    case 'truncate':
-      return Uint8Array.from(b.slice(0, at));
-    case 'splice':
-      b.splice(at, m.drop, ...zz(m.value));
-      return Uint8Array.from(b);
-    case 'delete':
-      b.splice(at, m.len);
-      return Uint8Array.from(b);
-    case 'duplicate':
-      b.splice(at, 0, ...b.slice(at, at + m.len));
-      return Uint8Array.from(b);
-    case 'header':
-      if (at < b.length) b[at] = m.value;
-      return Uint8Array.from(b);
-  }
-};
 
 const fuzz = <T>(
   arb: fc.Arbitrary<T>,
