@@ -1,27 +1,9 @@
 // Row → domain mapping. node:sqlite types every column as a union; these readers narrow it and fail
 // loudly (a typed error, not a wrong value) if the file holds something this schema never writes.
+
 import type { SQLOutputValue } from 'node:sqlite';
 import { TickstreamError } from '../../domain/errors.ts';
-import type {
-  Alert,
-  AlertKind,
-  AlertRule,
-  Candle,
-  Deadletter,
-  DeadletterReason,
-  DurationMs,
-  EventTimeMs,
-  Fill,
-  IndicatorValues,
-  PortfolioValue,
-  Position,
-  Price,
-  ProcTimeMs,
-  Quantity,
-  Side,
-  Trade,
-} from '../../domain/types.ts';
-import type { Checkpoint, FirmStatRow, FirmStats } from '../port.ts';
+import { rowMappers } from '../rows.ts';
 
 export type Row = Record<string, SQLOutputValue>;
 
@@ -43,135 +25,29 @@ const bytes = (r: Row, col: string): Uint8Array => {
   if (!(v instanceof Uint8Array)) throw corrupt(col, 'blob', v ?? null);
   return v;
 };
-// JSON columns are only ever written by this adapter from typed values, so the parse is trusted.
-const json = <T>(r: Row, col: string): T => JSON.parse(str(r, col)) as T;
+const has = (r: Row, col: string): boolean => r[col] !== null && r[col] !== undefined;
 
-/** JSON for the conditions column; the common empty case skips the serializer. */
-export const conditionsJson = (c: readonly string[]): string => (c.length === 0 ? '[]' : JSON.stringify(c));
-const EMPTY_INDICATORS = '{}';
-export const indicatorsJson = (i: IndicatorValues): string => {
-  // A warming-up candle has no indicators: skip the serializer for the empty object.
-  for (const _ in i) return JSON.stringify(i);
-  return EMPTY_INDICATORS;
-};
+export { conditionsJson, indicatorsJson } from '../rows.ts';
 
-export const toTrade = (r: Row): Trade => ({
-  symbol: str(r, 'symbol'),
-  price: num(r, 'price') as Price,
-  size: num(r, 'size') as Quantity,
-  time: num(r, 'time') as EventTimeMs,
-  conditions: json<string[]>(r, 'conditions'),
-  seq: num(r, 'seq'),
+export const {
+  toTrade,
+  toCandle,
+  toAlert,
+  toPosition,
+  toHolder,
+  toPortfolioValue,
+  toFill,
+  toFirmStatRow,
+  toAlertRule,
+  toDeadletter,
+  toCheckpoint,
+} = rowMappers<Row>({
+  num,
+  // SQLite INTEGER columns come back as exact numbers (every value was written from a safe integer).
+  long: num,
+  str,
+  // SQLite has no boolean type: the schema stores 0/1.
+  bool: (r, col) => num(r, col) !== 0,
+  bytes,
+  has,
 });
-
-export const toCandle = (r: Row): Candle => ({
-  symbol: str(r, 'symbol'),
-  intervalMs: num(r, 'interval_ms') as DurationMs,
-  start: num(r, 'start_ms') as EventTimeMs,
-  open: num(r, 'open') as Price,
-  high: num(r, 'high') as Price,
-  low: num(r, 'low') as Price,
-  close: num(r, 'close') as Price,
-  volume: num(r, 'volume') as Quantity,
-  vwap: num(r, 'vwap') as Price,
-  trades: num(r, 'trades'),
-  final: num(r, 'final') !== 0,
-  indicators: json<IndicatorValues>(r, 'indicators'),
-});
-
-/** Alerts from either table; `user` is present only when the row has one (optional in the domain type). */
-export const toAlert = (r: Row): Alert => {
-  const a: Alert = {
-    symbol: str(r, 'symbol'),
-    time: num(r, 'time') as EventTimeMs,
-    kind: str(r, 'kind') as AlertKind,
-    value: num(r, 'value'),
-    threshold: num(r, 'threshold'),
-    id: str(r, 'id'),
-    message: str(r, 'message'),
-  };
-  const user = r.user_id;
-  if (typeof user === 'number') a.user = user;
-  return a;
-};
-
-export const toPosition = (r: Row): Position => ({
-  user: num(r, 'user_id'),
-  symbol: str(r, 'symbol'),
-  quantity: num(r, 'quantity'),
-  avgCost: num(r, 'avg_cost') as Price,
-  realizedPnl: num(r, 'realized_pnl'),
-  updatedAt: num(r, 'updated_at') as EventTimeMs,
-});
-
-export const toHolder = (r: Row): { user: number; quantity: number } => ({
-  user: num(r, 'user_id'),
-  quantity: num(r, 'quantity'),
-});
-
-export const toPortfolioValue = (r: Row): PortfolioValue => ({
-  user: num(r, 'user_id'),
-  time: num(r, 'time') as EventTimeMs,
-  value: num(r, 'value'),
-  cost: num(r, 'cost'),
-  realizedPnl: num(r, 'realized_pnl'),
-  unrealizedPnl: num(r, 'unrealized_pnl'),
-  dayChange: num(r, 'day_change'),
-});
-
-export const toFill = (r: Row): Fill => ({
-  fillId: str(r, 'fill_id'),
-  user: num(r, 'user_id'),
-  symbol: str(r, 'symbol'),
-  side: str(r, 'side') as Side,
-  quantity: num(r, 'quantity') as Quantity,
-  price: num(r, 'price') as Price,
-  time: num(r, 'time') as EventTimeMs,
-});
-
-export const toFirmStatRow = (r: Row): FirmStatRow => ({
-  day: str(r, 'day'),
-  bucket: num(r, 'bucket'),
-  stats: json<FirmStats>(r, 'stats'),
-});
-
-export const toAlertRule = (r: Row): AlertRule => ({
-  id: str(r, 'id'),
-  user: num(r, 'user_id'),
-  symbol: str(r, 'symbol'),
-  kind: str(r, 'kind') as AlertRule['kind'],
-  threshold: num(r, 'threshold'),
-});
-
-export const toDeadletter = (r: Row): Deadletter => ({
-  sourceTopic: str(r, 'source_topic'),
-  partition: num(r, 'src_partition'),
-  offset: num(r, 'src_offset'),
-  reason: str(r, 'reason') as DeadletterReason,
-  detail: str(r, 'detail'),
-  payload: bytes(r, 'payload'),
-  time: num(r, 'time') as ProcTimeMs,
-});
-
-export const toCheckpoint = (r: Row): Checkpoint => {
-  let offsets: unknown;
-  try {
-    offsets = JSON.parse(str(r, 'offsets'));
-  } catch (cause) {
-    throw new TickstreamError('CHECKPOINT_CORRUPT', 'checkpoint offsets are not JSON', { cause });
-  }
-  if (typeof offsets !== 'object' || offsets === null || Array.isArray(offsets)) {
-    throw new TickstreamError('CHECKPOINT_CORRUPT', 'checkpoint offsets are not an object');
-  }
-  for (const v of Object.values(offsets)) {
-    if (typeof v !== 'number')
-      throw new TickstreamError('CHECKPOINT_CORRUPT', 'checkpoint offset is not a number');
-  }
-  return {
-    processor: str(r, 'processor'),
-    partition: num(r, 'part'),
-    offsets: offsets as Record<string, number>,
-    state: bytes(r, 'state'),
-    updatedAt: num(r, 'updated_at'),
-  };
-};
