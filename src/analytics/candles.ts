@@ -528,31 +528,57 @@ export class CandleBook {
       const k = slot % nInt; // int32 % int32: cheap
       const o = this.laneAt(slot, Math.floor(st / this.iv[k]!));
       if (b[o + START] !== st) continue; // finalised since: its final candle is already out
-      const n = this.olderOpenCloses(slot, st);
-      this.extras[n] = b[o + CLOSE]!;
-      const volume = b[o + VOLUME]!;
-      out.push({
-        symbol: this.symbols[(slot - k) / nInt]!,
-        intervalMs: this.iv[k]! as DurationMs,
-        start: st as EventTimeMs,
-        open: b[o + OPEN]! as Price,
-        high: b[o + HIGH]! as Price,
-        low: b[o + LOW]! as Price,
-        close: b[o + CLOSE]! as Price,
-        volume: volume as Quantity,
-        vwap: (b[o + PV]! / volume) as Price,
-        trades: b[o + COUNT]!,
-        final: false,
-        indicators: this.sets[slot]!.valuesAfter(this.extras, n + 1),
-      });
+      out.push(
+        this.provisional(
+          slot,
+          st,
+          b[o + OPEN]!,
+          b[o + HIGH]!,
+          b[o + LOW]!,
+          b[o + CLOSE]!,
+          b[o + VOLUME]!,
+          b[o + PV]!,
+          b[o + COUNT]!,
+        ),
+      );
     }
     this.dirtyCount = 0;
+  }
+
+  /** A provisional candle of an open bucket, with indicators as if it and the open buckets before it closed now. */
+  private provisional(
+    slot: number,
+    start: number,
+    open: number,
+    high: number,
+    low: number,
+    close: number,
+    volume: number,
+    pv: number,
+    count: number,
+  ): Candle {
+    const k = slot % this.nIntervals;
+    const n = this.olderOpenCloses(slot, start);
+    this.extras[n] = close;
+    return {
+      symbol: this.symbols[(slot - k) / this.nIntervals]!,
+      intervalMs: this.iv[k]! as DurationMs,
+      start: start as EventTimeMs,
+      open: open as Price,
+      high: high as Price,
+      low: low as Price,
+      close: close as Price,
+      volume: volume as Quantity,
+      vwap: (pv / volume) as Price,
+      trades: count,
+      final: false,
+      indicators: this.sets[slot]!.valuesAfter(this.extras, n + 1),
+    };
   }
 
   /** Provisional candles for the slot's open buckets with start in [from, before), ascending (rare path). */
   private emitOlderOpen(slot: number, from: number, before: number, out: Candle[]): void {
     const b = this.bars;
-    const k = slot % this.nIntervals;
     const first = slot * this.lanes * F;
     const end = first + this.lanes * F;
     const spilled = this.spill.size === 0 ? undefined : this.spill.get(slot);
@@ -580,34 +606,31 @@ export class CandleBook {
       }
       if (best === Number.POSITIVE_INFINITY) return;
       last = best;
-      const bar =
-        spill ??
-        ({
-          start: best,
-          open: b[lane + OPEN]!,
-          high: b[lane + HIGH]!,
-          low: b[lane + LOW]!,
-          close: b[lane + CLOSE]!,
-          volume: b[lane + VOLUME]!,
-          pv: b[lane + PV]!,
-          count: b[lane + COUNT]!,
-        } as SpillBar);
-      const n = this.olderOpenCloses(slot, best);
-      this.extras[n] = bar.close;
-      out.push({
-        symbol: this.symbols[(slot - k) / this.nIntervals]!,
-        intervalMs: this.iv[k]! as DurationMs,
-        start: best as EventTimeMs,
-        open: bar.open as Price,
-        high: bar.high as Price,
-        low: bar.low as Price,
-        close: bar.close as Price,
-        volume: bar.volume as Quantity,
-        vwap: (bar.pv / bar.volume) as Price,
-        trades: bar.count,
-        final: false,
-        indicators: this.sets[slot]!.valuesAfter(this.extras, n + 1),
-      });
+      out.push(
+        spill === undefined
+          ? this.provisional(
+              slot,
+              best,
+              b[lane + OPEN]!,
+              b[lane + HIGH]!,
+              b[lane + LOW]!,
+              b[lane + CLOSE]!,
+              b[lane + VOLUME]!,
+              b[lane + PV]!,
+              b[lane + COUNT]!,
+            )
+          : this.provisional(
+              slot,
+              best,
+              spill.open,
+              spill.high,
+              spill.low,
+              spill.close,
+              spill.volume,
+              spill.pv,
+              spill.count,
+            ),
+      );
     }
   }
 
