@@ -18,6 +18,9 @@
 // printable ASCII within their lengths, positive finite prices and sizes, times in range...). A record
 // that passes them all is accepted at once; any other is handed to checkTrade/checkFill, which decide
 // and word the rejection exactly as on the avsc path.
+//
+// The reader state and primitives (S, readVarint, readDouble, readString, start, trailing) are exported
+// for the other hand-written readers (codec-fast-candle.ts), which share them rather than copy them.
 import type { EventTimeMs, Fill, Price, Quantity, Side, Trade } from './types.ts';
 import {
   accept,
@@ -52,7 +55,7 @@ interface ReaderState {
 
 // One object rather than module-level lets: faster in an A/B here (property loads on a constant-shape
 // object instead of context slots with hole checks). It holds the last input until the next call.
-const S: ReaderState = {
+export const S: ReaderState = {
   buf: new Uint8Array(0),
   pos: 0,
   end: 0,
@@ -62,7 +65,7 @@ const S: ReaderState = {
   conditionsClean: true,
 };
 
-const fail = (detail: string): number => {
+export const fail = (detail: string): number => {
   S.error = detail;
   S.pos = -1;
   return 0;
@@ -72,7 +75,7 @@ const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 
 /** Zigzag varint of at most maxBytes bytes, exact for every safe long; the pre-scan's arithmetic and texts. */
-const readVarint = (maxBytes: number, what: string): number => {
+export const readVarint = (maxBytes: number, what: string): number => {
   // One byte (-64..63: counts, lengths, enum indices, small ints) here, small enough to be inlined.
   const p = S.pos;
   const b0 = p < S.end ? S.buf[p]! : 0x80;
@@ -119,7 +122,7 @@ const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-const readDouble = (what: string): number => {
+export const readDouble = (what: string): number => {
   const p = S.pos;
   if (p + 8 > S.end) return fail(`${what}: truncated`);
   const s = S.buf;
@@ -144,7 +147,7 @@ const SHORT_STRING = 16;
 // fatal: invalid UTF-8 is an error, not U+FFFD; ignoreBOM: a leading U+FEFF is kept, as avsc keeps it.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-const readString = (what: string): string => {
+export const readString = (what: string): string => {
   const len = readVarint(10, what);
   if (S.pos < 0) return '';
   if (len < 0) {
@@ -192,7 +195,7 @@ const readString = (what: string): string => {
   }
 };
 
-const start = (b: Uint8Array, at: number): void => {
+export const start = (b: Uint8Array, at: number): void => {
   S.buf = b;
   S.pos = at;
   S.end = b.length;
@@ -201,7 +204,7 @@ const start = (b: Uint8Array, at: number): void => {
 };
 
 /** After the last field: the body must end exactly at the end of the bytes. */
-const trailing = (): string | undefined => {
+export const trailing = (): string | undefined => {
   if (S.pos < 0) return S.error;
   return S.pos === S.end ? undefined : `${S.end - S.pos} trailing bytes after the record`;
 };

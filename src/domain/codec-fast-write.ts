@@ -9,6 +9,8 @@
 //
 // Records are written into one scratch buffer that grows (doubling, up to the caller's cap) and is kept;
 // each call returns an exact-length copy.
+//
+// The writer state and primitives are exported for the other hand-written writers (codec-fast-candle.ts).
 import { TickstreamError } from './errors.ts';
 import type { Fill, Trade } from './types.ts';
 import { show } from './validate.ts';
@@ -23,9 +25,9 @@ interface WriterState {
 }
 
 // One object rather than module-level lets, as in codec-fast-read.ts.
-const S: WriterState = { out: Buffer.allocUnsafe(256), w: 0, cap: 0, subject: '' };
+export const S: WriterState = { out: Buffer.allocUnsafe(256), w: 0, cap: 0, subject: '' };
 
-const invalid = (field: string, v: unknown): never => {
+export const invalid = (field: string, v: unknown): never => {
   throw new TickstreamError('VALIDATION_FAILED', `cannot encode ${S.subject}: invalid ${field}: ${show(v)}`);
 };
 
@@ -40,7 +42,7 @@ const SLACK = 10;
  * Makes room for n more bytes, growing the scratch. Refuses a record once it certainly exceeds the cap
  * (strings and doubles reserve exactly their size, varints at most SLACK more); finish() checks exactly.
  */
-const room = (n: number): void => {
+export const room = (n: number): void => {
   const need = S.w + n;
   if (need <= S.out.length) return;
   if (need > S.cap + SLACK) tooBig();
@@ -56,7 +58,7 @@ const room = (n: number): void => {
  * for negative values below -2^52, where avsc computes 2|n| − 1 in floating point, rounds it to even and
  * so writes a different (positive) number.
  */
-const writeLong = (n: number): void => {
+export const writeLong = (n: number): void => {
   room(10);
   const o = S.out;
   let w = S.w;
@@ -96,7 +98,7 @@ const writeLong = (n: number): void => {
   S.w = w + 1;
 };
 
-const checkedLong = (field: string, v: unknown): number => {
+export const checkedLong = (field: string, v: unknown): number => {
   if (typeof v !== 'number' || v % 1 !== 0 || !(v >= -9007199254740990 && v <= 9007199254740990)) {
     return invalid(field, v);
   }
@@ -110,7 +112,7 @@ const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-const writeDouble = (field: string, v: unknown): void => {
+export const writeDouble = (field: string, v: unknown): void => {
   if (typeof v !== 'number') invalid(field, v);
   room(8);
   f64[0] = v as number;
@@ -131,7 +133,7 @@ const writeDouble = (field: string, v: unknown): void => {
   S.w = w + 8;
 };
 
-const writeString = (field: string, v: unknown): void => {
+export const writeString = (field: string, v: unknown): void => {
   if (typeof v !== 'string') {
     invalid(field, v);
     return;
@@ -192,7 +194,7 @@ const writeUnicode = (s: string): void => {
   S.w += len;
 };
 
-const begin = (id: number, name: string, limit: number): void => {
+export const begin = (id: number, name: string, limit: number): void => {
   S.subject = name;
   S.cap = limit;
   S.w = 0;
@@ -205,7 +207,7 @@ const begin = (id: number, name: string, limit: number): void => {
   S.w = 5;
 };
 
-const finish = (): Buffer => {
+export const finish = (): Buffer => {
   const w = S.w;
   if (w > S.cap) tooBig();
   const r = Buffer.allocUnsafe(w);
@@ -217,7 +219,7 @@ const finish = (): Buffer => {
   return r;
 };
 
-const notRecord = (v: unknown): boolean => typeof v !== 'object' || v === null;
+export const notRecord = (v: unknown): boolean => typeof v !== 'object' || v === null;
 
 /** A framed Trade v1 record (header with `id`); throws VALIDATION_FAILED like the avsc path. */
 export const writeTrade = (t: Trade, id: number, name: string, limit: number): Buffer => {

@@ -8,6 +8,8 @@
 // leaves the fast path reading v1 only, and every other id (and every malformed header) goes to the
 // avsc path, which reports it or resolves it. Encoding uses the fast writer only while its schema is
 // the latest version of the record.
+//
+// bind, framed and HEADER_BYTES are exported for the other fast records (codec-fast-candle.ts).
 import avro from 'avsc';
 import { readFill, readTrade } from './codec-fast-read.ts';
 import { writeFill, writeTrade } from './codec-fast-write.ts';
@@ -47,7 +49,7 @@ const FILL_V1 = {
 
 const fingerprint = (t: avro.Type): string => t.fingerprint('sha256').toString('hex');
 
-const bind = (name: RecordName, schema: object): SchemaEntry | undefined => {
+export const bind = (name: RecordName, schema: object): SchemaEntry | undefined => {
   const want = fingerprint(avro.Type.forSchema(schema as avro.Schema));
   for (const e of SCHEMAS_BY_ID.values()) if (e.name === name && fingerprint(e.type) === want) return e;
   return undefined;
@@ -63,10 +65,10 @@ export const FAST_FILL_ID = FILL?.id ?? -1;
 export const FAST_TRADE_WRITES = TRADE !== undefined && TRADE === latest('Trade');
 export const FAST_FILL_WRITES = FILL !== undefined && FILL === latest('Fill');
 
-const HEADER_BYTES = 5;
+export const HEADER_BYTES = 5;
 
 /** Whether b is a framed record of schema `id` within the size cap: only then the fast reader runs. */
-const framed = (b: Uint8Array, id: number, cap: number): boolean =>
+export const framed = (b: Uint8Array, id: number, cap: number): boolean =>
   b instanceof Uint8Array &&
   b.length >= HEADER_BYTES &&
   b.length <= cap &&
