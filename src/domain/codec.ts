@@ -28,6 +28,7 @@ import {
   FAST_FILL_WRITES,
   FAST_TRADE_WRITES,
 } from './codec-fast.ts';
+import { decodeCandleFast, encodeCandleFast, FAST_CANDLE_WRITES } from './codec-fast-candle.ts';
 import type { ScanState } from './codec-scan.ts';
 import { latest, type RecordName, SCHEMA_IDS, SCHEMAS_BY_ID, type SchemaEntry } from './codec-schemas.ts';
 import { TickstreamError } from './errors.ts';
@@ -109,12 +110,15 @@ export const encodePosition = (p: Position): Uint8Array => encodeWith(POSITION, 
 export const encodePortfolioValue = (v: PortfolioValue): Uint8Array =>
   encodeWith(PORTFOLIO_VALUE, v, MAX_RECORD_BYTES);
 
-export const encodeCandle = (c: Candle): Uint8Array => {
+/** Candles go through the hand-written writer (codec-fast-candle.ts); this is the avsc reference. */
+export const encodeCandleAvsc = (c: Candle): Uint8Array => {
   const iv = c.indicators;
   // Optional indicator fields are Avro unions with null; avsc writes undefined as null already, so the
   // candle object is passed through without a copy.
   return encodeWith(CANDLE, iv === undefined ? { ...c, indicators: {} } : c, MAX_RECORD_BYTES);
 };
+export const encodeCandle = (c: Candle): Uint8Array =>
+  FAST_CANDLE_WRITES ? encodeCandleFast(c, MAX_RECORD_BYTES) : encodeCandleAvsc(c);
 
 /** Payloads above MAX_DEADLETTER_PAYLOAD_BYTES are truncated, and long details cut; the detail says so. */
 export const encodeDeadletter = (d: Deadletter): Uint8Array => {
@@ -244,7 +248,13 @@ const indicatorsFromAvro = (a: AvroIndicators): IndicatorValues => {
   return iv;
 };
 
+/** Candles go through the hand-written reader (codec-fast-candle.ts) as trades do; same verdicts. */
 export function decodeCandle(b: Uint8Array): Verdict<Candle> {
+  return decodeCandleFast(b, MAX_RECORD_BYTES) ?? decodeCandleAvsc(b);
+}
+
+/** The avsc path for candles: the reference the fast reader is tested against. */
+export function decodeCandleAvsc(b: Uint8Array): Verdict<Candle> {
   const r = readBody(b, CANDLE, MAX_RECORD_BYTES);
   if (r !== undefined) return r;
   const v = body as Omit<Candle, 'indicators'> & { indicators: AvroIndicators };
