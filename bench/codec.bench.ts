@@ -5,18 +5,34 @@
 // `codec-avro-*` is the guarded avsc path (decodeTradeAvsc/encodeTradeAvsc, the reference);
 // `codec-fast-*` is what decodeTrade/encodeTrade run: the hand-written readers and writers of
 // codec-fast.ts, with the same guards and checks inline (and the same verdicts, see codec-fast.test.ts).
+// `codec-avro-candle-*` / `codec-fast-candle-*`: the same for candles as the analytics processor emits
+// them (default indicators: SMA 5/10, EMA 12/26, RSI, Bollinger; one in eight still warming up), the
+// avsc reference (encodeCandleAvsc/decodeCandleAvsc) against encodeCandle/decodeCandle (codec-fast-candle.ts).
 
 import {
+  decodeCandle,
+  decodeCandleAvsc,
   decodeFill,
   decodeTrade,
   decodeTradeAvsc,
+  encodeCandle,
+  encodeCandleAvsc,
   encodeFill,
   encodeTrade,
   encodeTradeAvsc,
 } from '../src/domain/codec.ts';
 import { latest } from '../src/domain/codec-schemas.ts';
 import { parseJsonLine, tradeFromJson } from '../src/domain/json.ts';
-import type { EventTimeMs, Fill, Price, Quantity, Trade } from '../src/domain/types.ts';
+import type {
+  Candle,
+  DurationMs,
+  EventTimeMs,
+  Fill,
+  IndicatorValues,
+  Price,
+  Quantity,
+  Trade,
+} from '../src/domain/types.ts';
 import { rate, report } from './lib.ts';
 
 const N = 10_000;
@@ -104,6 +120,81 @@ report(
   ),
   'records/s',
 );
+
+// Candles: one per trade's symbol and minute, with the prices of the trades around it.
+const candles: Candle[] = trades.map((t, i) => {
+  const p = t.price;
+  const open = p;
+  const close = (Math.round(p * (1 + (rnd() - 0.5) / 50) * 100) / 100) as Price;
+  const high = (Math.max(open, close) + Math.round(rnd() * 100) / 100) as Price;
+  const low = (Math.min(open, close) - Math.round(rnd() * 100) / 100) as Price;
+  const warm = i % 8 !== 0;
+  const indicators: IndicatorValues = warm
+    ? {
+        sma: { 5: p * 1.001, 10: p * 0.999 },
+        ema: { 12: p * 1.0005, 26: p * 0.9995 },
+        rsi: 30 + rnd() * 40,
+        bollinger: { upper: p * 1.02, middle: p, lower: p * 0.98 },
+      }
+    : { sma: { 5: p * 1.001 } };
+  return {
+    symbol: t.symbol,
+    intervalMs: 60_000 as DurationMs,
+    start: (Math.floor(t.time / 60_000) * 60_000) as EventTimeMs,
+    open,
+    high,
+    low,
+    close,
+    volume: (t.size * 7) as Quantity,
+    vwap: ((open + close) / 2) as Price,
+    trades: 1 + (i % 40),
+    final: i % 5 === 0,
+    indicators,
+  };
+});
+const encodedCandles = candles.map(encodeCandle);
+for (let i = 0; i < N; i++) {
+  const v = decodeCandle(encodedCandles[i]!);
+  if (!v.ok) throw new Error(`bench candle does not decode: ${v.detail}`);
+}
+report(
+  'codec-avro-candle-encode',
+  Math.round(
+    rate(() => {
+      for (let i = 0; i < N; i++) sink += encodeCandleAvsc(candles[i]!).length;
+    }, N),
+  ),
+  'records/s',
+);
+report(
+  'codec-fast-candle-encode',
+  Math.round(
+    rate(() => {
+      for (let i = 0; i < N; i++) sink += encodeCandle(candles[i]!).length;
+    }, N),
+  ),
+  'records/s',
+);
+report(
+  'codec-avro-candle-decode',
+  Math.round(
+    rate(() => {
+      for (let i = 0; i < N; i++) if (decodeCandleAvsc(encodedCandles[i]!).ok) sink++;
+    }, N),
+  ),
+  'records/s',
+);
+report(
+  'codec-fast-candle-decode',
+  Math.round(
+    rate(() => {
+      for (let i = 0; i < N; i++) if (decodeCandle(encodedCandles[i]!).ok) sink++;
+    }, N),
+  ),
+  'records/s',
+);
+report('codec-candle-bytes', encodedCandles.reduce((s, b) => s + b.length, 0) / N, 'bytes/record');
+
 const rawType = latest('Trade').type;
 const bodies = encoded.map((b) => Buffer.from(b.buffer, b.byteOffset, b.length));
 report(
