@@ -19,8 +19,8 @@
 // that passes them all is accepted at once; any other is handed to checkTrade/checkFill, which decide
 // and word the rejection exactly as on the avsc path.
 //
-// The reader state and primitives (S, readVarint, readDouble, readString, start, trailing) are exported
-// for the other hand-written readers (codec-fast-candle.ts), which share them rather than copy them.
+// The reader state and primitives (S, readVarint, readInt, readDouble, readString, start, trailing) are exported
+// for the other hand-written readers (codec-fast-candle.ts, codec-fast-alert.ts), which share them.
 import type { EventTimeMs, Fill, Price, Quantity, Side, Trade } from './types.ts';
 import {
   accept,
@@ -111,7 +111,7 @@ const readVarintLong = (maxBytes: number, what: string): number => {
   return (lo & 1) === 1 ? -mag : mag;
 };
 
-const readInt = (what: string): number => {
+export const readInt = (what: string): number => {
   const n = readVarint(5, what);
   if (S.pos >= 0 && (n < INT_MIN || n > INT_MAX)) return fail(`${what}: int out of 32-bit range`);
   return n;

@@ -10,7 +10,8 @@
 // Records are written into one scratch buffer that grows (doubling, up to the caller's cap) and is kept;
 // each call returns an exact-length copy.
 //
-// The writer state and primitives are exported for the other hand-written writers (codec-fast-candle.ts).
+// The writer state and primitives are exported for the other hand-written writers (codec-fast-candle.ts,
+// codec-fast-alert.ts).
 import { TickstreamError } from './errors.ts';
 import type { Fill, Trade } from './types.ts';
 import { show } from './validate.ts';
@@ -105,7 +106,7 @@ export const checkedLong = (field: string, v: unknown): number => {
   return v;
 };
 
-const checkedInt = (field: string, v: unknown): number =>
+export const checkedInt = (field: string, v: unknown): number =>
   v === ((v as number) | 0) ? (v as number) : invalid(field, v);
 
 const f64 = new Float64Array(1);

@@ -9,7 +9,7 @@
 // avsc path, which reports it or resolves it. Encoding uses the fast writer only while its schema is
 // the latest version of the record.
 //
-// bind, framed and HEADER_BYTES are exported for the other fast records (codec-fast-candle.ts).
+// bind, framed and HEADER_BYTES are exported for the other fast records (codec-fast-candle.ts, -alert.ts).
 import avro from 'avsc';
 import { readFill, readTrade } from './codec-fast-read.ts';
 import { writeFill, writeTrade } from './codec-fast-write.ts';

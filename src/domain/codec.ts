@@ -28,6 +28,7 @@ import {
   FAST_FILL_WRITES,
   FAST_TRADE_WRITES,
 } from './codec-fast.ts';
+import { decodeAlertFast, encodeAlertFast, FAST_ALERT_WRITES } from './codec-fast-alert.ts';
 import { decodeCandleFast, encodeCandleFast, FAST_CANDLE_WRITES } from './codec-fast-candle.ts';
 import type { ScanState } from './codec-scan.ts';
 import { latest, type RecordName, SCHEMA_IDS, SCHEMAS_BY_ID, type SchemaEntry } from './codec-schemas.ts';
@@ -105,7 +106,10 @@ export const encodeTrade = (t: Trade): Uint8Array =>
   FAST_TRADE_WRITES ? encodeTradeFast(t, MAX_RECORD_BYTES) : encodeTradeAvsc(t);
 export const encodeFill = (f: Fill): Uint8Array =>
   FAST_FILL_WRITES ? encodeFillFast(f, MAX_RECORD_BYTES) : encodeFillAvsc(f);
-export const encodeAlert = (a: Alert): Uint8Array => encodeWith(ALERT, a, MAX_RECORD_BYTES);
+/** Alerts go through the hand-written writer (codec-fast-alert.ts); this is the avsc reference. */
+export const encodeAlertAvsc = (a: Alert): Uint8Array => encodeWith(ALERT, a, MAX_RECORD_BYTES);
+export const encodeAlert = (a: Alert): Uint8Array =>
+  FAST_ALERT_WRITES ? encodeAlertFast(a, MAX_RECORD_BYTES) : encodeAlertAvsc(a);
 export const encodePosition = (p: Position): Uint8Array => encodeWith(POSITION, p, MAX_RECORD_BYTES);
 export const encodePortfolioValue = (v: PortfolioValue): Uint8Array =>
   encodeWith(PORTFOLIO_VALUE, v, MAX_RECORD_BYTES);
@@ -275,7 +279,13 @@ export function decodeCandleAvsc(b: Uint8Array): Verdict<Candle> {
   return checkCandle(c) ?? accept(c);
 }
 
+/** Alerts go through the hand-written reader (codec-fast-alert.ts) as trades do; same verdicts. */
 export function decodeAlert(b: Uint8Array): Verdict<Alert> {
+  return decodeAlertFast(b, MAX_RECORD_BYTES) ?? decodeAlertAvsc(b);
+}
+
+/** The avsc path for alerts: the reference the fast reader is tested against. */
+export function decodeAlertAvsc(b: Uint8Array): Verdict<Alert> {
   const r = readBody(b, ALERT, MAX_RECORD_BYTES);
   if (r !== undefined) return r;
   const v = body as Omit<Alert, 'user'> & { user: number | null };
