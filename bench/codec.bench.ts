@@ -7,14 +7,19 @@
 // codec-fast.ts, with the same guards and checks inline (and the same verdicts, see codec-fast.test.ts).
 // `codec-avro-candle-*` / `codec-fast-candle-*`: the same for candles as the analytics processor emits
 // them (default indicators: SMA 5/10, EMA 12/26, RSI, Bollinger; one in eight still warming up), the
-// avsc reference (encodeCandleAvsc/decodeCandleAvsc) against encodeCandle/decodeCandle (codec-fast-candle.ts).
+// avsc reference (encodeCandleAvsc/decodeCandleAvsc) against encodeCandle/decodeCandle (codec-fast-candle.ts);
+// `codec-*-alert-*` likewise for alerts (codec-fast-alert.ts).
 
 import {
+  decodeAlert,
+  decodeAlertAvsc,
   decodeCandle,
   decodeCandleAvsc,
   decodeFill,
   decodeTrade,
   decodeTradeAvsc,
+  encodeAlert,
+  encodeAlertAvsc,
   encodeCandle,
   encodeCandleAvsc,
   encodeFill,
@@ -24,6 +29,7 @@ import {
 import { latest } from '../src/domain/codec-schemas.ts';
 import { parseJsonLine, tradeFromJson } from '../src/domain/json.ts';
 import type {
+  Alert,
   Candle,
   DurationMs,
   EventTimeMs,
@@ -194,6 +200,40 @@ report(
   'records/s',
 );
 report('codec-candle-bytes', encodedCandles.reduce((s, b) => s + b.length, 0) / N, 'bytes/record');
+
+// Alerts as the market rules word them (analytics/alerts): a stable id and a short message, no user.
+const alerts: Alert[] = candles.map((c, i) => ({
+  symbol: c.symbol,
+  time: (c.start + 59_000) as EventTimeMs,
+  kind: i % 2 === 0 ? 'move_in_window' : 'volume_zscore',
+  value: c.close / c.open - 1,
+  threshold: 0.02,
+  id: `${c.symbol}-mw-${c.start}`,
+  message: `${c.symbol} moved ${((c.close / c.open - 1) * 100).toFixed(2)}% in 5m`,
+}));
+const encodedAlerts = alerts.map(encodeAlert);
+const alertLine = (name: string, fn: (i: number) => void): void =>
+  report(
+    name,
+    Math.round(
+      rate(() => {
+        for (let i = 0; i < N; i++) fn(i);
+      }, N),
+    ),
+    'records/s',
+  );
+alertLine('codec-avro-alert-encode', (i) => {
+  sink += encodeAlertAvsc(alerts[i]!).length;
+});
+alertLine('codec-fast-alert-encode', (i) => {
+  sink += encodeAlert(alerts[i]!).length;
+});
+alertLine('codec-avro-alert-decode', (i) => {
+  if (decodeAlertAvsc(encodedAlerts[i]!).ok) sink++;
+});
+alertLine('codec-fast-alert-decode', (i) => {
+  if (decodeAlert(encodedAlerts[i]!).ok) sink++;
+});
 
 const rawType = latest('Trade').type;
 const bodies = encoded.map((b) => Buffer.from(b.buffer, b.byteOffset, b.length));
