@@ -10,8 +10,8 @@ import { TOPICS } from '../domain/topics.ts';
 import type { Alert, AlertRule, Candle, DurationMs, EventTimeMs } from '../domain/types.ts';
 import type { Universe } from '../domain/universe.ts';
 import { validateTrade } from '../domain/validate.ts';
-import { RecentIds } from '../engine/dedup.ts';
 import type { PartitionTask, ProcessorSpec, TaskContext } from '../engine/processor.ts';
+import { SeqRanges } from '../engine/seq-ranges.ts';
 import { decodeSections, encodeSections } from '../engine/snapshot.ts';
 import { Watermark } from '../engine/watermark.ts';
 import type { RuleFeed } from './feeds.ts';
@@ -25,26 +25,36 @@ export interface AnalyticsProcessorOptions {
   allowedLatenessMs: number;
 }
 
-// Trade identity for duplicate detection without a string per record: (seq, symbol index) packed
-// into one safe integer while they fit, a string otherwise.
-const SYMBOL_BITS = 4096;
-const tradeId = (symbolIndex: number, seq: number): number | string =>
-  seq >= 0 && seq < 2 ** 40 && symbolIndex < SYMBOL_BITS
-    ? seq * SYMBOL_BITS + symbolIndex
-    : `${symbolIndex}:${seq}`;
-
-const encodeIds = (ids: RecentIds<number | string>): Uint8Array =>
-  new TextEncoder().encode(JSON.stringify(ids.entries()));
-const decodeIds = (b: Uint8Array | undefined): RecentIds<number | string> =>
-  b === undefined
-    ? new RecentIds()
-    : RecentIds.from(JSON.parse(new TextDecoder().decode(b)) as [number | string, number][]);
+// Duplicate detection by (symbol, seq): sources number each symbol's trades in order (see SeqRanges).
+// Checkpoints before it held the ids as JSON pairs [id, time], id = seq × 4096 + symbol index while that
+// fitted, "symbolIndex:seq" otherwise; `decodeSeen` still reads them.
+const LEGACY_SYMBOL_BITS = 4096;
+const decodeSeen = (b: Uint8Array | undefined, symbols: number): SeqRanges => {
+  if (b === undefined) return new SeqRanges(symbols);
+  if (b[0] !== 0x5b) return SeqRanges.restore(b, symbols); // not '[': the binary form
+  const r = new SeqRanges(symbols);
+  const ids = JSON.parse(new TextDecoder().decode(b)) as [number | string, number][];
+  for (const [id, time] of ids) {
+    let s: number;
+    let seq: number;
+    if (typeof id === 'number') {
+      s = id % LEGACY_SYMBOL_BITS;
+      seq = (id - s) / LEGACY_SYMBOL_BITS;
+    } else {
+      const [a = '', c = ''] = id.split(':');
+      s = Number(a);
+      seq = Number(c);
+    }
+    if (s >= 0 && s < symbols && !r.has(s, seq)) r.add(s, seq, time);
+  }
+  return r;
+};
 
 export class AnalyticsTask implements PartitionTask {
   private readonly opts: AnalyticsProcessorOptions;
   private readonly analytics: MarketAnalytics;
   private readonly watermark: Watermark;
-  private readonly seen: RecentIds<number | string>;
+  private readonly seen: SeqRanges;
   private readonly out: { candles: Candle[]; alerts: Alert[] } = { candles: [], alerts: [] };
 
   constructor(opts: AnalyticsProcessorOptions, restored?: Uint8Array) {
@@ -53,7 +63,7 @@ export class AnalyticsTask implements PartitionTask {
     if (restored === undefined) {
       this.analytics = new MarketAnalytics(opts.analytics, opts.universe);
       this.watermark = new Watermark(lateness);
-      this.seen = new RecentIds();
+      this.seen = new SeqRanges(opts.universe.size);
     } else {
       const s = decodeSections(restored);
       const a = s.get('analytics');
@@ -62,7 +72,7 @@ export class AnalyticsTask implements PartitionTask {
       const wm = s.get('watermark');
       const maxSeen = wm === undefined ? undefined : new DataView(wm.buffer, wm.byteOffset, 8).getFloat64(0);
       this.watermark = new Watermark(lateness, maxSeen);
-      this.seen = decodeIds(s.get('seen'));
+      this.seen = decodeSeen(s.get('seen'), opts.universe.size);
     }
     opts.rules?.register(this.onRules);
   }
@@ -95,12 +105,11 @@ export class AnalyticsTask implements PartitionTask {
         continue;
       }
       const symbolIndex = universe.index(t.symbol);
-      const id = tradeId(symbolIndex, t.seq);
-      if (this.seen.has(id)) {
+      if (this.seen.has(symbolIndex, t.seq)) {
         ctx.deadletter(r, 'duplicate', `trade ${t.symbol} seq ${t.seq} was already applied`);
         continue;
       }
-      this.seen.add(id, t.time);
+      this.seen.add(symbolIndex, t.seq, t.time);
       this.analytics.onTrade(t, symbolIndex);
       if (this.watermark.observe(t.time)) moved = true;
     }
@@ -135,7 +144,7 @@ export class AnalyticsTask implements PartitionTask {
     return encodeSections({
       analytics: this.analytics.snapshot(),
       watermark: wm,
-      seen: encodeIds(this.seen),
+      seen: this.seen.snapshot(),
     });
   }
 
