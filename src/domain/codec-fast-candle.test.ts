@@ -445,6 +445,34 @@ describe('decoding: the same verdicts as the avsc path', () => {
     assert.equal(v.ok ? '' : v.detail, '1 trailing bytes after the record');
   });
 
+  it('maps built from remembered key sets are fresh objects, right for every key set in any order', () => {
+    const sets: Record<number, number>[] = [
+      { 5: 1, 10: 2 },
+      { 5: 3 },
+      { 12: 4, 26: 5 },
+      { 1: 6, 2: 7, 3: 8, 4: 9, 5: 10, 6: 11, 7: 12, 8: 13, 9: 14, 10: 15 },
+      { 10000: 16 },
+      {},
+    ];
+    // More distinct key sets than are remembered, revisited in both orders.
+    for (let p = 20; p < 40; p++) sets.push({ [p]: p, [p + 100]: -p });
+    for (const s of [...sets, ...[...sets].reverse(), ...sets]) {
+      const c = candle({ indicators: { sma: s, ema: { ...s } } });
+      same(verdicts(encodeCandle(c)), { ok: true, value: c });
+    }
+    // Two decodes of the same key set in a row: distinct objects; changing one changes neither the
+    // other nor what later decodes give.
+    const a = decodeCandle(encodeCandle(candle()));
+    const b = decodeCandle(encodeCandle(candle()));
+    assert.ok(a.ok && b.ok);
+    const sma = a.value.indicators.sma!;
+    assert.notEqual(sma, b.value.indicators.sma);
+    sma[5] = 999;
+    sma[7] = 1;
+    assert.deepStrictEqual(b.value, candle());
+    same(decodeCandle(encodeCandle(candle())), { ok: true, value: candle() });
+  });
+
   it('reads a Uint8Array view at a non-zero offset of a larger buffer', () => {
     const b = encodeCandle(candle());
     const big = new Uint8Array(b.length + 37);

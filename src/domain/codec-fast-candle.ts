@@ -8,10 +8,11 @@
 // with its detail texts, so that a verdict is the same whichever path produced it. The labels are the
 // pre-scan's paths: union branches are numbered ("indicators.sma<1> block count", "indicators.rsi<1>:
 // truncated"). Indicator maps are decoded like avsc does (a plain object, `m[key] = value`, later keys
-// overwrite earlier ones); a key that is a canonical period ("1".."10000") is read as a number and used
-// as the property key directly, which names the same property without building a string. A record that
-// passes every rule of checkCandle while being read is accepted at once; any other is handed to
-// checkCandle, which decides and words the rejection exactly as on the avsc path.
+// overwrite earlier ones); a key that is a canonical period ("1".."10000") is read as a number without
+// building a string, and a map of such keys in increasing order is cloned from a template of its key set
+// (see MapTemplate) rather than grown key by key. A record that passes every rule of checkCandle while
+// being read is accepted at once; any other is handed to checkCandle, which decides and words the
+// rejection exactly as on the avsc path.
 //
 // Writing: avsc's bytes, and avsc's refusals (VALIDATION_FAILED): union values are chosen as avsc's
 // unwrapped unions choose them (null or undefined: the null branch; a map or record branch takes any
@@ -164,49 +165,114 @@ const readPeriod = (): number => {
   return n;
 };
 
-/** An indicator map (blocks of string → double); on failure R.pos is -1 and the result is partial. */
-const readMap = (L: MapLabels): Record<number, number> => {
-  const m: Record<string | number, number> = {};
+/**
+ * Maps of canonical periods in increasing order (what Object.keys gives, so every writer of this codec
+ * and of avsc) are built by cloning a template with the same keys and overwriting its values: adding
+ * numeric keys one by one to `{}` is a runtime call each, and was a quarter of decoding. A few templates
+ * are kept per indicator (warm series carry every period, warming ones fewer); the clone is an ordinary
+ * object with the same own keys and values as avsc's `{}` + assignments, so the record is the same.
+ */
+interface MapTemplate {
+  periods: Int32Array;
+  object: Record<number, number>;
+}
+
+/** Entries buffered before the object is built; a longer map is built by assignment. */
+const MAX_TEMPLATE_KEYS = 32;
+/** Key sets remembered per indicator; past this, the oldest is replaced. */
+const MAX_TEMPLATES = 8;
+const keyBuf = new Int32Array(MAX_TEMPLATE_KEYS);
+const valBuf = new Float64Array(MAX_TEMPLATE_KEYS);
+const SMA_TEMPLATES: MapTemplate[] = [];
+const EMA_TEMPLATES: MapTemplate[] = [];
+
+const templateFor = (ts: MapTemplate[], n: number): Record<number, number> => {
+  for (let k = 0; k < ts.length; k++) {
+    const t = ts[k]!;
+    const p = t.periods;
+    if (p.length !== n) continue;
+    let i = 0;
+    while (i < n && p[i] === keyBuf[i]) i++;
+    if (i === n) return t.object;
+  }
+  // JSON.parse sizes the elements store to the keys; 0.5: double elements from the start.
+  let text = '{';
+  for (let i = 0; i < n; i++) text += `${i === 0 ? '' : ','}"${keyBuf[i]}":0.5`;
+  const t: MapTemplate = {
+    periods: keyBuf.slice(0, n),
+    object: JSON.parse(`${text}}`) as Record<number, number>,
+  };
+  if (ts.length === MAX_TEMPLATES) ts.shift();
+  ts.push(t);
+  return t.object;
+};
+
+/** The buffered entries [0, n) as an object cloned from its template. */
+const fromTemplate = (ts: MapTemplate[], n: number): Record<number, number> => {
+  const m = { ...templateFor(ts, n) };
+  for (let i = 0; i < n; i++) m[keyBuf[i]!] = valBuf[i]!;
+  return m;
+};
+
+/**
+ * An indicator map (blocks of string → double), decoded with avsc's semantics (`m[key] = value` in
+ * order: later duplicates win, a "__proto__" key sets nothing). On failure R.pos is -1 and the result
+ * is undefined.
+ */
+const readMap = (L: MapLabels, ts: MapTemplate[]): Record<number, number> | undefined => {
+  // Entries go to keyBuf/valBuf while they are canonical periods in increasing order; at the first that
+  // is not (or when the buffer is full) the object is built by assignment from there on.
+  let m: Record<string | number, number> | undefined;
+  let n = 0;
   for (;;) {
     let count = readVarint(10, L.count);
-    if (R.pos < 0 || count === 0) return m;
+    if (R.pos < 0) return undefined;
+    if (count === 0) break;
     if (count < 0) {
       count = -count;
       const size = readVarint(10, L.size);
-      if (R.pos < 0) return m;
+      if (R.pos < 0) return undefined;
       if (size < 0 || size > R.end - R.pos) {
         fail(`${L.map}: block size ${size} does not fit`);
-        return m;
+        return undefined;
       }
     }
     // Before any entry is read: the claimed count must fit in the bytes that are left.
     if (count * ENTRY_MIN_BYTES > R.end - R.pos) {
       fail(`${L.map}: block of ${count} items cannot fit in ${R.end - R.pos} remaining bytes`);
-      return m;
+      return undefined;
     }
     R.budget -= count;
     if (R.budget < 0) {
       fail(`${L.map}: more items than the record has bytes`);
-      return m;
+      return undefined;
     }
     for (let i = 0; i < count; i++) {
       const period = readPeriod();
-      if (period > 0) {
-        const v = readDouble(L.value);
-        if (R.pos < 0) return m;
-        if (!Number.isFinite(v)) M.clean = false;
-        m[period] = v;
-      } else {
-        const key = readString(L.key);
-        if (R.pos < 0) return m;
-        const v = readDouble(L.value);
-        if (R.pos < 0) return m;
+      let key: string | number = period;
+      if (period === 0) {
+        key = readString(L.key);
+        if (R.pos < 0) return undefined;
         M.clean = false;
-        // As avsc: a key "__proto__" sets nothing (the value is not an object), and so disappears.
-        m[key] = v;
       }
+      const v = readDouble(L.value);
+      if (R.pos < 0) return undefined;
+      if (!Number.isFinite(v)) M.clean = false;
+      if (m === undefined) {
+        if (period > 0 && n < MAX_TEMPLATE_KEYS && (n === 0 || period > keyBuf[n - 1]!)) {
+          keyBuf[n] = period;
+          valBuf[n] = v;
+          n++;
+          continue;
+        }
+        m = {};
+        for (let j = 0; j < n; j++) m[keyBuf[j]!] = valBuf[j]!;
+      }
+      m[key] = v;
     }
   }
+  if (m !== undefined) return m;
+  return n === 0 ? {} : fromTemplate(ts, n);
 };
 
 /** Decodes a Candle v1 body that starts at `at` and runs to the end of `b`. */
@@ -242,10 +308,18 @@ export const readCandle = (b: Uint8Array, at: number): Verdict<Candle> => {
   M.clean = true;
   const iv: IndicatorValues = {};
   let branch = readBranch(SMA.union);
-  if (branch === 1) iv.sma = readMap(SMA);
+  if (branch === 1) {
+    const m = readMap(SMA, SMA_TEMPLATES);
+    if (m === undefined) return reject('decode_error', R.error);
+    iv.sma = m;
+  }
   if (R.pos < 0) return reject('decode_error', R.error);
   branch = readBranch(EMA.union);
-  if (branch === 1) iv.ema = readMap(EMA);
+  if (branch === 1) {
+    const m = readMap(EMA, EMA_TEMPLATES);
+    if (m === undefined) return reject('decode_error', R.error);
+    iv.ema = m;
+  }
   if (R.pos < 0) return reject('decode_error', R.error);
   branch = readBranch(RSI);
   if (branch === 1) iv.rsi = readDouble(RSI_VALUE);
