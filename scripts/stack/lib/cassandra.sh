@@ -43,6 +43,18 @@ authorizer: AllowAllAuthorizer
 hinted_handoff_enabled: false
 dynamic_snitch: false
 # Small memory and thread budget: a 2-core machine shared with the app and tests.
+# Trie memtables (5.0) with their cells off heap: a write is one trie insert instead of a skip-list
+# lookup plus a B-tree copy, and memtable contents no longer fill the heap, so G1 neither copies
+# them between generations nor runs a concurrent cycle every few seconds under write load.
+memtable:
+  configurations:
+    skiplist:
+      class_name: SkipListMemtable
+    trie:
+      class_name: TrieMemtable
+    default:
+      inherits: trie
+memtable_allocation_type: offheap_objects
 memtable_heap_space: 128MiB
 memtable_offheap_space: 128MiB
 key_cache_size: 16MiB
@@ -54,6 +66,12 @@ concurrent_writes: 16
 concurrent_counter_writes: 8
 concurrent_compactors: 1
 compaction_throughput: 64MiB/s
+# The store adapter batches rows of partitions that share replicas, up to ~16 KiB estimated
+# (src/store/cassandra/writer.ts). The defaults (warn at 5 KiB, unlogged batch over 10 partitions)
+# would log a warning for every such batch; the fail threshold stays at its default 50 KiB.
+batch_size_warn_threshold: 48KiB
+batch_size_fail_threshold: 50KiB
+unlogged_batch_across_partitions_warn_threshold: 1000
 YAML
 }
 

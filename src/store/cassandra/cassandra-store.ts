@@ -48,11 +48,13 @@ import {
 } from './rows.ts';
 import { keyspaceDdl, MIGRATIONS, SCHEMA_VERSION, schemaVersionDdl } from './schema.ts';
 import {
+  type KeyTypes,
   LOGGED,
   mapBounded,
   type Params,
   PartitionGroups,
   PREPARED,
+  type Route,
   runBounded,
   type WriteMode,
   type WriteTuning,
@@ -61,11 +63,27 @@ import {
 
 /** Tuning knobs beyond the config file (benchmarks compare them); defaults are what was measured best. */
 export interface CassandraStoreOptions {
+  /** 'replica' (default): batches of partitions sharing replicas; 'batch': one partition per batch. */
   writeMode?: WriteMode;
+  /** Rows per batch (default 200). */
   maxBatchRows?: number;
+  /**
+   * Estimated data per multi-partition batch (default 16 KiB, under the server's default 50 KiB
+   * batch_size_fail_threshold; set batch_size_warn_threshold above it to keep the log quiet).
+   */
+  maxBatchBytes?: number;
   /** Day partitions read at once by an unlimited range query. */
   readConcurrency?: number;
 }
+
+/** Partition key column types of the tables written through writeGroups (their params lead with them). */
+const KEYS = {
+  TEXT1: ['text'],
+  TEXT2: ['text', 'text'],
+  CANDLE: ['text', 'bigint', 'text'],
+  USER: ['bigint'],
+  USER_DAY: ['bigint', 'text'],
+} as const satisfies Record<string, KeyTypes>;
 
 /** Rows (a row and its view rows) per logged batch: keeps each batch well under the 5 KiB warning. */
 const LOGGED_ROWS = 8;
@@ -89,8 +107,9 @@ export class CassandraStore implements Store {
     this.cfg = cfg;
     this.q = statements(cfg.keyspace);
     this.tuning = {
-      mode: options.writeMode ?? 'batch',
-      maxBatchRows: options.maxBatchRows ?? 50,
+      mode: options.writeMode ?? 'replica',
+      maxBatchRows: options.maxBatchRows ?? 200,
+      maxBatchBytes: options.maxBatchBytes ?? 16 * 1024,
       concurrency: cfg.concurrency,
     };
     this.readConcurrency = options.readConcurrency ?? 4;
@@ -151,7 +170,7 @@ export class CassandraStore implements Store {
         if (g.add(t.symbol + SEP + day, `${time}:${seq}`, params)) index.push([t.symbol, day]);
       }
       await this.index(SERIES.trades, index);
-      await writeGroups(this.client, this.q.upsertTrade, g, this.tuning);
+      await writeGroups(this.client, this.q.upsertTrade, g, this.tuning, this.route(KEYS.TEXT2));
     });
   }
 
@@ -183,7 +202,7 @@ export class CassandraStore implements Store {
         if (g.add(series + SEP + day, String(start), params)) index.push([series, day]);
       }
       await this.index(SERIES.candles, index);
-      await writeGroups(this.client, this.q.upsertCandle, g, this.tuning);
+      await writeGroups(this.client, this.q.upsertCandle, g, this.tuning, this.route(KEYS.CANDLE));
     });
   }
 
@@ -261,7 +280,7 @@ export class CassandraStore implements Store {
           f.price,
         ]);
       }
-      await writeGroups(this.client, this.q.upsertFill, g, this.tuning);
+      await writeGroups(this.client, this.q.upsertFill, g, this.tuning, this.route(KEYS.USER));
     });
   }
 
@@ -277,7 +296,7 @@ export class CassandraStore implements Store {
         if (g.add(user + SEP + day, String(time), params)) index.push([String(user), day]);
       }
       await this.index(SERIES.portfolio, index);
-      await writeGroups(this.client, this.q.upsertPortfolioValue, g, this.tuning);
+      await writeGroups(this.client, this.q.upsertPortfolioValue, g, this.tuning, this.route(KEYS.USER_DAY));
     });
   }
 
@@ -289,7 +308,7 @@ export class CassandraStore implements Store {
         const shard = int32(r.shard ?? 0, 'firm stats shard');
         g.add(r.day, bucket + SEP + shard, [r.day, bucket, shard, JSON.stringify(r.stats)]);
       }
-      await writeGroups(this.client, this.q.upsertFirmStats, g, this.tuning);
+      await writeGroups(this.client, this.q.upsertFirmStats, g, this.tuning, this.route(KEYS.TEXT1));
     });
   }
 
@@ -555,6 +574,10 @@ export class CassandraStore implements Store {
   }
 
   // ——— internals ———
+
+  private route(key: KeyTypes): Route {
+    return { keyspace: this.cfg.keyspace, key };
+  }
 
   /** Runs one port operation: refuses after close, maps every failure to a typed store error. */
   private async run<R>(op: string, fn: () => Promise<R>): Promise<R> {

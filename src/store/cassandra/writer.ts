@@ -1,6 +1,16 @@
 // The write path: rows grouped by partition key, deduplicated per primary key (last write wins), sent
-// as UNLOGGED batches of one partition each (one mutation per batch on the replica, routed token-aware
-// to it), with a bounded number of requests in flight.
+// as UNLOGGED batches with a bounded number of requests in flight.
+//
+// Two batch shapes:
+// - 'replica' (the default): partitions whose replicas are the same hosts share batches, up to
+//   `maxBatchRows` rows and about `maxBatchBytes` of data each. A sink's flush holds a few rows for
+//   each of many partitions (one forming candle per series, a few trades per symbol), so one request
+//   per partition pays the request's fixed cost (framing, dispatch, response, the driver's per-request
+//   work) for 1–5 rows. Grouping by replica set keeps the one objection to multi-partition batches
+//   away: the batch is routed token-aware to a replica of every partition in it, so the coordinator
+//   forwards nothing it would not forward for single-partition writes. On one node every partition
+//   shares the replica.
+// - 'batch': one partition per batch (the previous default, kept for comparison).
 //
 // Why deduplicate: all statements of a batch share one write timestamp, and Cassandra resolves two
 // writes of one cell with equal timestamps by comparing values, not by order. Keeping only the last
@@ -9,7 +19,16 @@ import type { Client } from 'cassandra-driver';
 
 export type Params = unknown[];
 
-export type WriteMode = 'batch' | 'single';
+export type WriteMode = 'replica' | 'batch' | 'single';
+
+/** CQL types of a table's partition key columns, which lead every row's params, in order. */
+export type KeyTypes = readonly ('text' | 'bigint' | 'int')[];
+
+/** What the 'replica' mode needs to find a partition's replicas in the driver's metadata. */
+export interface Route {
+  keyspace: string;
+  key: KeyTypes;
+}
 
 /** Rows of one table grouped by partition, each partition's rows keyed by clustering key. */
 export class PartitionGroups {
@@ -88,10 +107,96 @@ export const mapBounded = async <R>(
   return out;
 };
 
+const keyPart = (v: unknown, type: KeyTypes[number]): Buffer => {
+  if (type === 'text') return Buffer.from(String(v), 'utf8');
+  const b = Buffer.allocUnsafe(type === 'int' ? 4 : 8);
+  if (type === 'int') b.writeInt32BE(Number(v));
+  else b.writeBigInt64BE(BigInt(v as number));
+  return b;
+};
+
+/**
+ * The routing key Cassandra hashes to a token: the partition key's serialized value, or for a composite
+ * key each component as [u16 length][bytes][0] (CompositeType), as the driver builds it.
+ */
+export const routingKey = (params: Params, key: KeyTypes): Buffer => {
+  if (key.length === 1) return keyPart(params[0], key[0]!);
+  const parts = key.map((t, i) => keyPart(params[i], t));
+  const out = Buffer.allocUnsafe(parts.reduce((n, p) => n + p.length + 3, 0));
+  let o = 0;
+  for (const p of parts) {
+    o = out.writeUInt16BE(p.length, o);
+    o += p.copy(out, o);
+    o = out.writeUInt8(0, o);
+  }
+  return out;
+};
+
+/**
+ * Upper estimate of a row's share of a batch as the server counts it against
+ * batch_size_warn/fail_threshold (each cell's value plus timestamp, TTL and deletion time; the
+ * clustering and liveness of the row; the partition's key): strings at one byte per UTF-16 unit (so a
+ * default `maxBatchBytes` of 16 KiB stays under the default 50 KiB fail threshold even if every
+ * character took 3 bytes), 8 bytes per number, 16 per value for the cell's metadata, 24 per row.
+ */
+export const rowBytes = (params: Params): number => {
+  let n = 24;
+  for (const v of params) {
+    n += 16;
+    if (typeof v === 'string') n += v.length;
+    else if (v instanceof Uint8Array) n += v.byteLength;
+    else if (typeof v === 'number') n += 8;
+    else n += 1;
+  }
+  return n;
+};
+
+/**
+ * Requests for the 'replica' mode: partitions with the same `bucketOf` (their replica set) share
+ * batches of at most `maxRows` rows and about `maxBytes` (a batch always takes at least one row).
+ * A partition larger than a batch continues in the next one.
+ */
+export const replicaChunks = (
+  groups: PartitionGroups,
+  bucketOf: (firstRow: Params) => unknown,
+  maxRows: number,
+  maxBytes: number,
+): Params[][] => {
+  const buckets = new Map<unknown, Map<string, Params>[]>();
+  for (const g of groups.groups.values()) {
+    const first = g.values().next().value as Params;
+    const k = bucketOf(first);
+    const b = buckets.get(k);
+    if (b === undefined) buckets.set(k, [g]);
+    else b.push(g);
+  }
+  const out: Params[][] = [];
+  for (const parts of buckets.values()) {
+    let chunk: Params[] = [];
+    let bytes = 0;
+    for (const g of parts) {
+      for (const p of g.values()) {
+        const n = rowBytes(p);
+        if (chunk.length > 0 && (chunk.length === maxRows || bytes + n > maxBytes)) {
+          out.push(chunk);
+          chunk = [];
+          bytes = 0;
+        }
+        chunk.push(p);
+        bytes += n;
+      }
+    }
+    if (chunk.length > 0) out.push(chunk);
+  }
+  return out;
+};
+
 export interface WriteTuning {
   mode: WriteMode;
-  /** Rows per single-partition batch. */
+  /** Rows per batch. */
   maxBatchRows: number;
+  /** Estimated data per multi-partition batch ('replica' mode), see `rowBytes`. */
+  maxBatchBytes: number;
   /** Requests in flight per call. */
   concurrency: number;
 }
@@ -102,6 +207,7 @@ export const writeGroups = async (
   query: string,
   groups: PartitionGroups,
   tuning: WriteTuning,
+  route: Route,
 ): Promise<void> => {
   if (groups.rows === 0) return;
   if (tuning.mode === 'single') {
@@ -112,7 +218,17 @@ export const writeGroups = async (
     });
     return;
   }
-  const chunks = groups.chunks(tuning.maxBatchRows);
+  const chunks =
+    tuning.mode === 'batch'
+      ? groups.chunks(tuning.maxBatchRows)
+      : replicaChunks(
+          groups,
+          // The driver returns one array per token range, so equal replica sets are the same object.
+          // Without metadata (null) each partition stays alone: never a batch spanning unknown hosts.
+          (first) => client.getReplicas(route.keyspace, routingKey(first, route.key)) ?? first,
+          tuning.maxBatchRows,
+          tuning.maxBatchBytes,
+        );
   await runBounded(chunks.length, tuning.concurrency, async (i) => {
     const chunk = chunks[i]!;
     if (chunk.length === 1) await client.execute(query, chunk[0], PREPARED);
