@@ -6,7 +6,11 @@
 // and one call at a time vs several calls in flight (a sink with pipelined flushes).
 //
 // Writes into its own keyspace `tickstream_bench`, dropped at the end. Prints a SKIP line and exits 0
-// when no node answers. Env: BENCH_CASSANDRA=host:port, BENCH_CASSANDRA_MS (time per figure).
+// when no node answers. Env: BENCH_CASSANDRA=host:port, BENCH_CASSANDRA_MS (time per figure),
+// BENCH_CASSANDRA_WARMUP_MS (writes before the first figure, default 8000), BENCH_CASSANDRA_VARIANTS
+// (comma-separated names to run). Besides rows/s, each figure has rows per CPU-second of this process
+// and, when the node is the local stack's, of the Cassandra process (from /proc): on a shared machine
+// those move far less than the wall-clock figure.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Client } from 'cassandra-driver';
@@ -19,6 +23,12 @@ const BATCH = 1000;
 const SYMBOLS = Array.from({ length: 200 }, (_, i) => `SYM${i}`);
 const T0 = Date.UTC(2024, 0, 16, 9, 30);
 const MIN_MS = Number(process.env.BENCH_CASSANDRA_MS ?? 3000);
+/**
+ * Writes before the first figure, not counted: a node started just before the bench spends a large
+ * share of its CPU compiling its write path (C2 compiler threads took 15–45 % of the server's CPU in
+ * the first minutes of writing), which is start-up cost, not write throughput.
+ */
+const WARMUP_MS = Number(process.env.BENCH_CASSANDRA_WARMUP_MS ?? 8000);
 const contactPoint = process.env.BENCH_CASSANDRA ?? '127.0.0.1:9042';
 const keyspace = 'tickstream_bench';
 const cfgOf = (concurrency: number) =>
@@ -163,6 +173,16 @@ try {
 try {
   const setup = await CassandraStore.connect(cfgOf(64));
   await setup.migrate();
+  const w0 = performance.now();
+  let warmRows = 0;
+  while (performance.now() - w0 < WARMUP_MS) {
+    await setup.upsertCandles(candleBatch());
+    await setup.upsertTrades(tradeBatch());
+    warmRows += 2 * BATCH;
+  }
+  console.log(
+    `# warm-up: ${warmRows} rows written in ${((performance.now() - w0) / 1000).toFixed(1)} s, not counted`,
+  );
   await setup.close();
   const only = process.env.BENCH_CASSANDRA_VARIANTS?.split(',');
   for (const v of VARIANTS) {
