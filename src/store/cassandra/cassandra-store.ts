@@ -4,9 +4,10 @@
 // - Time-series tables are partitioned by UTC day. A range query reads the days that hold rows from
 //   `partition_index` (written before the rows), then each day's partition in order: an open range
 //   (from 0 to +∞) visits only the days present, never every calendar day.
-// - Writes are grouped by partition and deduplicated (writer.ts), then sent as UNLOGGED single-partition
-//   batches with `concurrency` requests in flight. A call that fails part-way may have written some
-//   rows: every write is an idempotent upsert, so the caller retries or replays from its checkpoint.
+// - Writes are grouped by partition and deduplicated (writer.ts), then sent as UNLOGGED batches of the
+//   partitions that share replicas (routed token-aware to one of them; ~16 KiB each), with
+//   `concurrency` requests in flight. A call that fails part-way may have written some rows: every
+//   write is an idempotent upsert, so the caller retries or replays from its checkpoint.
 // - A row and its view (position + holder, alert + alert-by-user, rule + rule-by-symbol, deadletter +
 //   its source pointer) go in one LOGGED batch: Cassandra applies all of it eventually or none.
 // - Client-side timestamps (the driver's monotonic generator) order the writes of one process: the
