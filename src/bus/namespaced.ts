@@ -55,7 +55,7 @@ export class NamespacedBus implements Bus {
           const topic = b.topic.slice(prefixLength);
           // Records are fresh objects per delivery: renaming in place saves a copy per record.
           for (const r of b.records) r.topic = topic;
-          yield { topic, partition: b.partition, records: b.records };
+          yield { topic, partition: b.partition, records: b.records, lag: b.lag };
         }
       },
       commit: (topic, partition, offset) => inner.commit(t(topic), partition, offset),

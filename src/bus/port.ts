@@ -31,6 +31,12 @@ export interface RecordBatch {
   topic: string;
   partition: number;
   records: BusRecord[];
+  /**
+   * Records known to be in the partition after this batch when it was fetched (log end − next offset),
+   * when the bus knows it: 0 means the consumer has caught up. Lets a processor tell live traffic from a
+   * backlog (emit at once vs conflate).
+   */
+  lag?: number;
 }
 
 export interface ConsumeOptions {

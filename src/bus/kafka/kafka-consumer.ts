@@ -4,10 +4,14 @@
 // or a lost membership) and the requests (Fetch, OffsetCommit, OffsetFetch, ListOffsets). Its stream
 // API is not used: it prefetches and has no hook that runs before a rebalance moves partitions. Instead:
 //
-//   * Fetching is ours and only happens inside a pull (`next()` of `batches()`): when every owned
-//     partition's buffer is empty, one Fetch per leader (long poll, maxWaitTime) fills them; batches of
-//     up to maxBatch records of one partition are then handed out round-robin. Nothing is fetched while
-//     the caller processes, so pulling is the backpressure (at most one fetch response is buffered).
+//   * Fetching is ours and is driven by pulls (`next()` of `batches()`): when every owned partition's
+//     buffer is empty, one Fetch per leader (long poll, maxWaitTime) fills them; batches of up to
+//     maxBatch records of one partition are then handed out round-robin. When a pull hands out the last
+//     buffered records, the next fetch starts at once, while the caller processes them (as Java's
+//     consumer pipelines its fetches): the fetch round trip overlaps the processing instead of adding
+//     to every record's latency. Pulling is still the backpressure: at most one fetch response is
+//     buffered and none is requested while one is. Each batch carries the partition's lag (high
+//     watermark of its fetch − the next offset), so a caller can tell live traffic from a backlog.
 //   * Rebalances are eager (Kafka's classic protocol with the roundrobin assignor): before this member
 //     sends JoinGroup, the client calls `protocolsMetadata`, which we make wait until the next pull has
 //     run onRevoke for every owned partition (i.e. after the caller finished the last batch it took and
@@ -49,6 +53,8 @@ interface Owned {
   /** Fetched records not handed out yet, from index `next`. */
   buffer: BusRecord[];
   next: number;
+  /** High watermark in the last fetch response (-1: none yet). */
+  logEnd: number;
 }
 
 const DONE: IteratorResult<RecordBatch> = { done: true, value: undefined };
@@ -320,7 +326,7 @@ export class KafkaConsumer implements Consumer {
       if (at !== undefined && !(Number.isSafeInteger(at) && at >= 0)) {
         throw new TickstreamError('VALIDATION_FAILED', `onAssign offset for ${key} is not valid: ${at}`);
       }
-      const o: Owned = { tp, key, fetchAt: at ?? -1, buffer: [], next: 0 };
+      const o: Owned = { tp, key, fetchAt: at ?? -1, buffer: [], next: 0, logEnd: -1 };
       this.owned.set(key, o);
       this.order.push(o);
     }
@@ -386,32 +392,50 @@ export class KafkaConsumer implements Consumer {
       const records =
         o.next === 0 && take === o.buffer.length ? o.buffer : o.buffer.slice(o.next, o.next + take);
       o.next += take;
-      if (o.next >= o.buffer.length) {
+      const left = o.buffer.length - o.next;
+      if (left === 0) {
         o.buffer = [];
         o.next = 0;
       }
       this.cursor = (i + 1) % n;
-      return { topic: o.tp.topic, partition: o.tp.partition, records };
+      const batch: RecordBatch = { topic: o.tp.topic, partition: o.tp.partition, records };
+      if (o.logEnd >= 0) batch.lag = left + Math.max(0, o.logEnd - o.fetchAt);
+      if (left === 0 && this.allDrained()) this.startFetch();
+      return batch;
     }
     return null;
   }
 
+  private allDrained(): boolean {
+    for (const o of this.order) if (o.buffer.length > 0) return false;
+    return true;
+  }
+
   /** Waits for the fetch in flight (starting one if none) or for a wake-up (rebalance, close). */
   private async fetchOnce(): Promise<void> {
-    if (this.fetching === undefined) {
-      const f = this.fetch(this.epoch);
-      this.fetching = f;
-      void f
-        .catch(() => undefined)
-        .finally(() => {
-          if (this.fetching === f) this.fetching = undefined;
-          this.wake();
-        });
-    }
+    this.startFetch();
     const fetching = this.fetching;
     await this.sleep(FETCH_WAIT_MS * 4);
     // Surface the fetch's error (once) if it failed and is done.
     if (this.fetching === undefined) await fetching!;
+  }
+
+  /**
+   * Starts a fetch unless one is in flight, or a rebalance or close is pending. Its failure surfaces in
+   * the pull that waits for it (fetchOnce); a prefetch that failed unobserved is simply retried by the
+   * next pull.
+   */
+  private startFetch(): void {
+    if (this.fetching !== undefined || this.closing) return;
+    if (this.revokeWaiters.length > 0 || this.pendingAssign !== null || this.order.length === 0) return;
+    const f = this.fetch(this.epoch);
+    this.fetching = f;
+    void f
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.fetching === f) this.fetching = undefined;
+        this.wake();
+      });
   }
 
   /** One Fetch per leader for every owned, positioned partition; records go into the buffers. */
@@ -477,8 +501,9 @@ export class KafkaConsumer implements Consumer {
           if (topic === undefined) continue;
           for (const p of t.partitions) {
             const req = requested.get(tpKey(topic, p.partitionIndex));
-            if (req === undefined || req.owned.fetchAt !== req.offset || p.records == null) continue;
-            this.decode(req.owned, req.offset, p.records);
+            if (req === undefined || req.owned.fetchAt !== req.offset) continue;
+            req.owned.logEnd = Number(p.highWatermark);
+            if (p.records != null) this.decode(req.owned, req.offset, p.records);
           }
         }
       }),
