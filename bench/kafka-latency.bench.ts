@@ -2,8 +2,10 @@
 // 20,000 trades/s for ~20 s.
 //
 //   - The processor is a child `tickstream run --role analytics --source none` on Kafka (fresh bus
-//     namespace, SQLite checkpoints in a temp dir) with TICKSTREAM_ENGINE__EMIT_INTERVAL_MS=0: outputs go
-//     out after every batch.
+//     namespace, SQLite checkpoints in a temp dir) with the default engine config: once caught up, a
+//     partition's outputs go out after each batch (conflated while a write is in flight), over
+//     engine.emitIntervalMs only while it works through a backlog. BENCH_LATENCY_EMIT_MS sets
+//     engine.emitIntervalMs, BENCH_LATENCY_CAUGHT_UP=0 turns engine.emitWhenCaughtUp off.
 //   - This process produces simulated trades (event time = wall time, nominal rate = the send rate) in
 //     small batches every TICK_MS through KafkaBus (its 5 ms linger included, as the ingest role has it),
 //     recording the send time of every trade per 1 s bucket (symbol, start) in event-time order.
@@ -15,7 +17,8 @@
 //     before its linger) − send time: the processor-only figure, free of the downstream fetch.
 // The first WARMUP_S seconds (group joins, JIT) are not counted. All three processes and the broker
 // share the machine's 2 cores.
-// Env: BENCH_LATENCY_RATE (20000), BENCH_LATENCY_SECONDS (20), BENCH_LATENCY_TICK_MS (5).
+// Env: BENCH_LATENCY_RATE (20000), BENCH_LATENCY_SECONDS (20), BENCH_LATENCY_TICK_MS (5),
+// BENCH_LATENCY_EMIT_MS, BENCH_LATENCY_CAUGHT_UP (defaults: the product's).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +54,8 @@ const RATE = Number(process.env.BENCH_LATENCY_RATE ?? 20_000);
 const SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
 const TICK_MS = Number(process.env.BENCH_LATENCY_TICK_MS ?? 5);
 const INPROC = process.env.BENCH_LATENCY_INPROC === '1';
+const EMIT_MS = process.env.BENCH_LATENCY_EMIT_MS;
+const CAUGHT_UP = process.env.BENCH_LATENCY_CAUGHT_UP;
 const WARMUP_S = 3;
 const PARTITIONS = 8;
 const BUCKET_MS = 1000;
@@ -58,10 +63,13 @@ const BUCKET_MS = 1000;
 startStack('kafka');
 const namespace = freshId('benchlat');
 const dataDir = mkdtempSync(join(tmpdir(), 'ts-kafka-lat-'));
-const config = parseConfig({ bus: { kind: 'kafka', namespace, partitions: PARTITIONS } });
+const engine: Record<string, unknown> = {};
+if (EMIT_MS !== undefined) engine.emitIntervalMs = Number(EMIT_MS);
+if (CAUGHT_UP !== undefined) engine.emitWhenCaughtUp = CAUGHT_UP !== '0';
+const config = parseConfig({ bus: { kind: 'kafka', namespace, partitions: PARTITIONS }, engine });
 const universe = Universe.default();
 console.log(
-  `# namespace ${namespace}, ${RATE} trades/s for ${SECONDS} s in batches every ${TICK_MS} ms, emitIntervalMs 0`,
+  `# namespace ${namespace}, ${RATE} trades/s for ${SECONDS} s in batches every ${TICK_MS} ms, emitIntervalMs ${config.engine.emitIntervalMs}, emitWhenCaughtUp ${config.engine.emitWhenCaughtUp}`,
 );
 
 // High-resolution wall clock (ms, fractional), and its offset to Date.now() (the child stamps records
@@ -110,7 +118,10 @@ if (INPROC) {
       bus: pbus,
       store,
       metrics: new EngineMetrics(),
-      emitIntervalMs: 0,
+      maxBatch: config.engine.maxBatch,
+      checkpointIntervalMs: config.engine.checkpointIntervalMs,
+      emitIntervalMs: config.engine.emitIntervalMs,
+      emitWhenCaughtUp: config.engine.emitWhenCaughtUp,
       log: (m) => {
         childLog += `${m}\n`;
       },
@@ -127,7 +138,8 @@ if (INPROC) {
         TICKSTREAM_BUS__KIND: 'kafka',
         TICKSTREAM_BUS__NAMESPACE: namespace,
         TICKSTREAM_BUS__PARTITIONS: String(PARTITIONS),
-        TICKSTREAM_ENGINE__EMIT_INTERVAL_MS: '0',
+        TICKSTREAM_ENGINE__EMIT_INTERVAL_MS: String(config.engine.emitIntervalMs),
+        TICKSTREAM_ENGINE__EMIT_WHEN_CAUGHT_UP: String(config.engine.emitWhenCaughtUp),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     },

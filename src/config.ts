@@ -101,8 +101,16 @@ export const ConfigSchema = z
       .object({
         allowedLatenessMs: z.number().int().min(0).default(2000),
         checkpointIntervalMs: z.number().int().min(10).default(1000),
-        /** How often outputs (candle updates, alerts, positions) go out between checkpoints; 0 = every batch. */
+        /**
+         * While a processor works through a backlog, how often its outputs (candle updates, alerts,
+         * positions) go out, conflated, between checkpoints; 0 = after every batch.
+         */
         emitIntervalMs: z.number().int().min(0).default(100),
+        /**
+         * Once a partition has caught up with its input, write its outputs right after each batch (live
+         * latency) instead of every emitIntervalMs; writes never queue, so a busy sink conflates them.
+         */
+        emitWhenCaughtUp: z.boolean().default(true),
         maxBatch: z.number().int().min(1).max(100_000).default(5000),
       })
       .strict()

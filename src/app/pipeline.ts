@@ -61,6 +61,7 @@ export class Pipeline {
             maxBatch: config.engine.maxBatch,
             checkpointIntervalMs: config.engine.checkpointIntervalMs,
             emitIntervalMs: config.engine.emitIntervalMs,
+            emitWhenCaughtUp: config.engine.emitWhenCaughtUp,
             ...(deps.log ? { log: deps.log } : {}),
           }),
       );

@@ -1,7 +1,10 @@
-// The processor runtime: consumes the input topic as a member of a consumer group, owns one task per
-// assigned partition, and on every flush writes outputs, then checkpoints state + offsets in one store
-// write, then commits the offsets to the bus. A crash anywhere in that sequence replays from the last
-// checkpoint and rewrites the same rows (outputs are idempotent upserts): effectively exactly-once.
+// The processor runtime: consumes the input topic as a member of a consumer group and owns one task per
+// assigned partition. Outputs are written after each batch once a partition has caught up (conflated
+// over emitIntervalMs while it works through a backlog), never waited for on the processing path. Each
+// partition is checkpointed about every checkpointIntervalMs (staggered): the outputs so far are
+// written, then state + offsets saved in one store write, then the offsets committed to the bus. A crash
+// anywhere in that sequence replays from the last checkpoint and rewrites the same rows (outputs are
+// idempotent upserts): effectively exactly-once.
 import type { Bus, BusRecord, Consumer, TopicPartition } from '../bus/port.ts';
 import { tpKey } from '../bus/port.ts';
 import { encodeDeadletter } from '../domain/codec.ts';
@@ -17,32 +20,55 @@ export interface RuntimeOptions {
   store: Store;
   metrics: EngineMetrics;
   maxBatch?: number;
-  /** How often dirty partitions are flushed and checkpointed. */
+  /** How often each dirty partition is checkpointed (partitions are staggered over the interval). */
   checkpointIntervalMs?: number;
   /**
-   * How often a partition's outputs are written between checkpoints (0: after every batch). Writing
-   * outputs early is safe: a replay from the last checkpoint rewrites the same rows.
+   * While a partition works through a backlog, its outputs are conflated and written at most this often
+   * between checkpoints (0: after every batch). Writing outputs early is safe: a replay from the last
+   * checkpoint rewrites the same rows.
    */
   emitIntervalMs?: number;
+  /**
+   * Once a partition has caught up with its input (live traffic), write its outputs right after each
+   * batch instead of waiting for emitIntervalMs (default true). Writes never queue: while one is in
+   * flight, the next batches' outputs are conflated into the write that follows it.
+   */
+  emitWhenCaughtUp?: boolean;
   log?: (msg: string) => void;
 }
 
+/**
+ * Checkpoints of the owned partitions are spread over this many slots of the checkpoint interval, so
+ * the processing loop pauses for one partition's snapshot at a time instead of all of them at once.
+ */
+const CHECKPOINT_SLOTS = 8;
+/** Longest stretch of back-to-back batches before the loop lets I/O callbacks run. */
+const YIELD_EVERY_MS = 10;
+
 interface Owned {
+  readonly partition: number;
   task: PartitionTask;
   /** Next offset to read (what a checkpoint stores). */
   position: number;
-  /** Position at the last checkpoint/commit. */
-  committed: number;
-  /** Position up to which outputs were handed to the sink, and when. */
+  /** Position of the last checkpoint taken (-1 forces the next one, see finish). */
+  checkpointed: number;
+  checkpointedAt: number;
+  /** Position up to which outputs were handed to a write, and when. */
   emitted: number;
   emittedAt: number;
   /**
-   * The write of the last outputs, not awaited on the processing path (one in flight per partition, so
-   * outputs stay in order); the next emit and every checkpoint wait for it.
+   * The output write in flight, if any (one per partition, so outputs stay in order and the task's
+   * output buffers are not shared). It never rejects: a failure stops the runtime.
    */
-  inflight: Promise<void>;
+  writing: Promise<void> | undefined;
+  /** Outputs were produced while a write was in flight: write them as soon as it ends. */
+  emitWanted: boolean;
+  /** This partition's checkpoint saves and offset commits, in order (never rejects). */
+  durable: Promise<void>;
   deadletters: Deadletter[];
 }
+
+const dirty = (o: Owned): boolean => o.position !== o.checkpointed || o.deadletters.length > 0;
 
 export class ProcessorRuntime {
   readonly spec: ProcessorSpec;
@@ -55,6 +81,7 @@ export class ProcessorRuntime {
   private readonly abort = new AbortController();
   private failure: unknown;
   private readonly labels: { processor: string; topic: string };
+  private lagAt = 0;
 
   constructor(spec: ProcessorSpec, opts: RuntimeOptions) {
     this.spec = spec;
@@ -62,6 +89,7 @@ export class ProcessorRuntime {
       maxBatch: 5000,
       checkpointIntervalMs: 1000,
       emitIntervalMs: 100,
+      emitWhenCaughtUp: true,
       log: () => {},
       ...opts,
     };
@@ -93,20 +121,37 @@ export class ProcessorRuntime {
       onRevoke: (tps) => this.serial(() => this.revoke(tps)),
     });
     this.loop = this.run(this.consumer);
+    const tick = Math.max(1, Math.floor(this.opts.checkpointIntervalMs / CHECKPOINT_SLOTS));
     this.timer = setInterval(() => {
-      void this.serial(() => this.flushAll()).catch((e) => this.fail(e));
-    }, this.opts.checkpointIntervalMs);
+      void this.serial(() => this.checkpointDue()).catch((e) => this.fail(e));
+    }, tick);
     this.timer.unref();
   }
 
   private async run(consumer: Consumer): Promise<void> {
     try {
       const every = this.opts.emitIntervalMs;
+      const whenCaughtUp = this.opts.emitWhenCaughtUp;
+      const maxBatch = this.opts.maxBatch;
+      let yieldedAt = performance.now();
       for await (const batch of consumer.batches()) {
-        await this.serial(async () => {
+        // Buffered batches come back as resolved promises (microtasks): without a turn of the event loop
+        // now and then, the acks of output writes, commits and heartbeats would wait until the consumer's
+        // buffers run dry (a second or more while catching up).
+        if (performance.now() - yieldedAt > YIELD_EVERY_MS) {
+          await new Promise((r) => setImmediate(r));
+          yieldedAt = performance.now();
+        }
+        // Processing and the emit decision are synchronous: nothing here waits for a write.
+        await this.serial(() => {
           this.apply(batch.partition, batch.records);
           const o = this.owned.get(batch.partition);
-          if (o !== undefined && performance.now() - o.emittedAt >= every) await this.emitOne(o, false);
+          if (o === undefined) return;
+          // Caught up: the bus says nothing is left behind this batch, or (when it cannot say) the
+          // batch was not cut at maxBatch.
+          const caughtUp =
+            whenCaughtUp && (batch.lag !== undefined ? batch.lag <= 0 : batch.records.length < maxBatch);
+          if (caughtUp || performance.now() - o.emittedAt >= every) this.emit(o);
         });
       }
     } catch (e) {
@@ -186,13 +231,19 @@ export class ProcessorRuntime {
           start.set(tpKey(topic, partition), position);
         }
       }
+      const at = Math.max(position, 0);
+      const now = performance.now();
       this.owned.set(partition, {
+        partition,
         task: this.spec.createTask(partition, restored),
-        position: Math.max(position, 0),
-        committed: Math.max(position, 0),
-        emitted: Math.max(position, 0),
-        emittedAt: performance.now(),
-        inflight: Promise.resolve(),
+        position: at,
+        checkpointed: at,
+        checkpointedAt: now,
+        emitted: at,
+        emittedAt: now,
+        writing: undefined,
+        emitWanted: false,
+        durable: Promise.resolve(),
         deadletters: [],
       });
       this.opts.log(
@@ -208,7 +259,9 @@ export class ProcessorRuntime {
       const o = this.owned.get(partition);
       if (o === undefined) continue;
       try {
-        await this.flushOne(partition, o);
+        await this.checkpoint(o);
+        await o.durable; // committed before the partition moves to its next owner
+        if (this.failure !== undefined) throw this.failure;
       } finally {
         o.task.close?.();
         this.owned.delete(partition);
@@ -217,15 +270,29 @@ export class ProcessorRuntime {
   }
 
   /**
-   * Every partition's outputs are started together, then checkpointed one by one, then the offsets
-   * committed together: the round trips overlap instead of queueing one behind another.
+   * Timer tick: checkpoints the dirty partitions whose last checkpoint is at least an interval old,
+   * oldest first, at most a slot's share of them per tick.
    */
+  private async checkpointDue(): Promise<void> {
+    const now = performance.now();
+    const interval = this.opts.checkpointIntervalMs;
+    const due: Owned[] = [];
+    for (const o of this.owned.values()) if (dirty(o) && now - o.checkpointedAt >= interval) due.push(o);
+    due.sort((a, b) => a.checkpointedAt - b.checkpointedAt);
+    const take = Math.ceil(this.owned.size / CHECKPOINT_SLOTS);
+    for (const o of due.slice(0, take)) await this.checkpoint(o);
+    if (now - this.lagAt >= interval) {
+      this.lagAt = now;
+      void this.updateLag();
+    }
+  }
+
+  /** Checkpoints every dirty partition and waits until all of them are saved and committed. */
   private async flushAll(): Promise<void> {
-    const due = [...this.owned].filter(([, o]) => o.position !== o.committed || o.deadletters.length > 0);
-    for (const [, o] of due) await this.emitOne(o, o.committed === -1);
-    const commits: Promise<void>[] = [];
-    for (const [p, o] of due) commits.push((await this.flushOne(p, o, false)).commit);
-    await Promise.all(commits);
+    const due = [...this.owned.values()].filter(dirty);
+    for (const o of due) await this.checkpoint(o);
+    await Promise.all(due.map((o) => o.durable));
+    if (this.failure !== undefined) throw this.failure;
     void this.updateLag();
   }
 
@@ -233,68 +300,92 @@ export class ProcessorRuntime {
     return { signal: this.abort.signal, onRetry: () => this.opts.metrics.retries.inc(this.labels) };
   }
 
-  /**
-   * Starts writing the task's outputs and the deadletters gathered so far (no checkpoint), after the
-   * previous write of this partition finished. Returns the write; the processing path does not wait for
-   * it, a checkpoint does.
-   */
-  private async emitOne(o: Owned, force: boolean): Promise<void> {
+  /** Writes the partition's new outputs now, or right after the write in flight. Never waits. */
+  private emit(o: Owned): void {
+    if (o.position === o.emitted && o.deadletters.length === 0) return;
     o.emittedAt = performance.now();
-    await o.inflight; // one write in flight per partition: the task's output buffers are not shared
-    if (!force && o.position === o.emitted && o.deadletters.length === 0) return;
-    o.emitted = o.position;
-    const dls = o.deadletters;
-    o.deadletters = [];
-    const write = (async () => {
-      await withRetry(() => o.task.flush(), this.retry);
-      if (dls.length > 0) {
-        const records = dls.map((d) => ({ key: d.sourceTopic, value: encodeDeadletter(d) }));
-        await withRetry(() => this.opts.bus.send(TOPICS.deadletter, records), this.retry);
-      }
-    })();
-    o.inflight = write.catch((e) => this.fail(e));
+    if (o.writing !== undefined) o.emitWanted = true;
+    else this.startWrite(o);
   }
 
   /**
-   * Outputs, then state + offsets in one store write, then the bus commit (awaited here, or returned
-   * for the caller to await with others when `awaitCommit` is false).
+   * Starts writing the task's outputs and the deadletters gathered so far. The task takes its outputs
+   * when flush() is called, so everything processed before this call is in this write. Returns the
+   * write, which never rejects (a failure stops the runtime).
    */
-  private async flushOne(
-    partition: number,
-    o: Owned,
-    awaitCommit = true,
-  ): Promise<{ commit: Promise<void> }> {
-    if (o.position === o.committed && o.deadletters.length === 0) return { commit: Promise.resolve() };
-    const t0 = performance.now();
+  private startWrite(o: Owned): Promise<void> {
+    o.emitWanted = false;
+    o.emitted = o.position;
+    o.emittedAt = performance.now();
+    const dls = o.deadletters;
+    o.deadletters = [];
     const retry = this.retry;
-    await this.emitOne(o, o.committed === -1);
-    await o.inflight;
-    if (this.failure !== undefined) throw this.failure;
-    const position = o.position;
-    if (this.spec.stateful) {
-      const state = o.task.snapshot();
-      await withRetry(
-        () =>
-          this.opts.store.saveCheckpoint({
-            processor: this.spec.name,
-            partition,
-            offsets: { [this.spec.topic]: position },
-            state,
-            updatedAt: Date.now(),
-          }),
-        retry,
-      );
-      this.opts.metrics.checkpoints.inc(this.labels);
-    }
-    const consumer = this.consumer;
-    const commit = (async () => {
-      if (consumer !== undefined)
-        await withRetry(() => consumer.commit(this.spec.topic, partition, position), retry);
-      this.opts.metrics.flushLatency.observe(this.labels, (performance.now() - t0) / 1000);
+    const write = (async () => {
+      await withRetry(() => o.task.flush(), retry);
+      if (dls.length > 0) {
+        const records = dls.map((d) => ({ key: d.sourceTopic, value: encodeDeadletter(d) }));
+        await withRetry(() => this.opts.bus.send(TOPICS.deadletter, records), retry);
+      }
     })();
-    o.committed = position;
-    if (awaitCommit) await commit;
-    return { commit };
+    const done: Promise<void> = write.then(
+      () => {
+        if (o.writing === done) o.writing = undefined;
+        // Outputs produced while this write was in flight go out now, conflated into one write.
+        if (o.emitWanted && this.failure === undefined && this.owned.get(o.partition) === o)
+          this.startWrite(o);
+      },
+      (e: unknown) => {
+        if (o.writing === done) o.writing = undefined;
+        this.fail(e);
+      },
+    );
+    o.writing = done;
+    return done;
+  }
+
+  /**
+   * Takes a checkpoint of the partition (under the lock): waits for the write in flight, starts the
+   * write of everything processed so far and snapshots the state at this position, synchronously
+   * together. Saving the checkpoint (state + offsets, one store write) and then committing the offsets
+   * happen off the processing path, in order per partition, and only after that write succeeded:
+   * outputs before checkpoint before commit.
+   */
+  private async checkpoint(o: Owned): Promise<void> {
+    if (!dirty(o)) return;
+    // One write at a time per partition; a write that ends may start the next (emitWanted): wait it too.
+    while (o.writing !== undefined) await o.writing;
+    if (this.failure !== undefined) throw this.failure;
+    const t0 = performance.now();
+    const written = this.startWrite(o);
+    const position = o.position;
+    const state = this.spec.stateful ? o.task.snapshot() : undefined;
+    o.checkpointed = position;
+    o.checkpointedAt = performance.now();
+    const prev = o.durable;
+    const retry = this.retry;
+    const consumer = this.consumer;
+    o.durable = (async () => {
+      await prev;
+      await written;
+      if (this.failure !== undefined) return;
+      if (state !== undefined) {
+        await withRetry(
+          () =>
+            this.opts.store.saveCheckpoint({
+              processor: this.spec.name,
+              partition: o.partition,
+              offsets: { [this.spec.topic]: position },
+              state,
+              updatedAt: Date.now(),
+            }),
+          retry,
+        );
+        this.opts.metrics.checkpoints.inc(this.labels);
+      }
+      if (consumer !== undefined)
+        await withRetry(() => consumer.commit(this.spec.topic, o.partition, position), retry);
+      this.opts.metrics.flushLatency.observe(this.labels, (performance.now() - t0) / 1000);
+    })().catch((e: unknown) => this.fail(e));
   }
 
   private async updateLag(): Promise<void> {
@@ -339,8 +430,7 @@ export class ProcessorRuntime {
     await this.serial(async () => {
       for (const o of this.owned.values()) {
         o.task.finish?.();
-        o.position = Math.max(o.position, o.committed); // force a flush even without new records
-        o.committed = -1;
+        o.checkpointed = -1; // force a checkpoint (and the write of the final outputs) without new records
       }
       await this.flushAll();
     });

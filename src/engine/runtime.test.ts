@@ -1,0 +1,262 @@
+// The runtime's scheduling guarantees, on the in-process bus with a task that records what it sees:
+// outputs are written without holding up processing, one write at a time per partition, and a
+// partition's checkpoint is saved only after a write that holds every record before its offset ended,
+// and committed only after it was saved.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { MemoryBus } from '../bus/memory/index.ts';
+import type { Bus, BusRecord, ConsumeOptions, Consumer } from '../bus/port.ts';
+import type { Checkpoint, Store } from '../store/port.ts';
+import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
+import { EngineMetrics } from './metrics.ts';
+import type { PartitionTask, ProcessorSpec } from './processor.ts';
+import { ProcessorRuntime } from './runtime.ts';
+
+const TOPIC = 'in';
+const PARTITIONS = 3;
+const HOUR = 3_600_000;
+
+type Event =
+  | { kind: 'write-start'; partition: number; upTo: number }
+  | { kind: 'write-end'; partition: number; upTo: number }
+  | { kind: 'save'; partition: number; at: number }
+  | { kind: 'commit'; partition: number; at: number };
+
+/** A gate the test opens to let pending writes finish. */
+class Gate {
+  private open = true;
+  private waiters: (() => void)[] = [];
+  close(): void {
+    this.open = false;
+  }
+  release(): void {
+    this.open = true;
+    for (const w of this.waiters.splice(0)) w();
+  }
+  pass(): Promise<void> {
+    return this.open ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
+  }
+}
+
+class RecordingTask implements PartitionTask {
+  /** Next offset after the last record processed. */
+  upTo = 0;
+  writing = false;
+  overlapped = false;
+  private readonly partition: number;
+  private readonly events: Event[];
+  private readonly gate: Gate;
+  constructor(partition: number, events: Event[], gate: Gate) {
+    this.partition = partition;
+    this.events = events;
+    this.gate = gate;
+  }
+  process(records: readonly BusRecord[]): void {
+    for (const r of records) {
+      assert.equal(r.offset, this.upTo, 'records arrive in offset order, none skipped or repeated');
+      this.upTo = r.offset + 1;
+    }
+  }
+  async flush(): Promise<void> {
+    if (this.writing) this.overlapped = true;
+    this.writing = true;
+    const upTo = this.upTo; // what this write holds: everything processed before the call
+    this.events.push({ kind: 'write-start', partition: this.partition, upTo });
+    await this.gate.pass();
+    await new Promise((r) => setImmediate(r));
+    this.events.push({ kind: 'write-end', partition: this.partition, upTo });
+    this.writing = false;
+  }
+  snapshot(): Uint8Array {
+    return Uint8Array.of(this.upTo & 0xff);
+  }
+}
+
+const recordingStore = (inner: Store, events: Event[]): Store =>
+  new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop === 'saveCheckpoint')
+        return async (cp: Checkpoint) => {
+          events.push({ kind: 'save', partition: cp.partition, at: cp.offsets[TOPIC] ?? -1 });
+          await target.saveCheckpoint(cp);
+        };
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+
+const recordingBus = (inner: Bus, events: Event[]): Bus =>
+  new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop === 'consumer')
+        return (options: ConsumeOptions): Consumer => {
+          const c = target.consumer(options);
+          return {
+            batches: () => c.batches(),
+            commit: async (topic, partition, offset) => {
+              events.push({ kind: 'commit', partition, at: offset });
+              await c.commit(topic, partition, offset);
+            },
+            assignment: () => c.assignment(),
+            close: () => c.close(),
+          };
+        };
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+
+const waitFor = async (what: string, fn: () => boolean): Promise<void> => {
+  for (let i = 0; i < 2000; i++) {
+    if (fn()) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+};
+
+/** Every save is preceded by the end of a write of its partition holding all records before it; every
+ * commit by the save of the same offset; commits of a partition never go backwards. */
+const checkOrder = (events: Event[]): void => {
+  const written = new Map<number, number>();
+  const saved = new Map<number, number>();
+  const committed = new Map<number, number>();
+  for (const e of events) {
+    if (e.kind === 'write-end') written.set(e.partition, Math.max(written.get(e.partition) ?? 0, e.upTo));
+    else if (e.kind === 'save') {
+      assert.ok(
+        (written.get(e.partition) ?? 0) >= e.at,
+        `p${e.partition}: checkpoint @${e.at} before its outputs`,
+      );
+      saved.set(e.partition, e.at);
+    } else if (e.kind === 'commit') {
+      assert.ok(
+        (saved.get(e.partition) ?? -1) >= e.at,
+        `p${e.partition}: commit @${e.at} before its checkpoint`,
+      );
+      assert.ok((committed.get(e.partition) ?? 0) <= e.at, `p${e.partition}: commit went back to ${e.at}`);
+      committed.set(e.partition, e.at);
+    }
+  }
+};
+
+describe('processor runtime scheduling', () => {
+  const dirs: string[] = [];
+  after(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  const setup = async (opts: {
+    emitIntervalMs: number;
+    checkpointIntervalMs: number;
+    emitWhenCaughtUp: boolean;
+  }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-runtime-'));
+    dirs.push(dir);
+    const events: Event[] = [];
+    const gate = new Gate();
+    const tasks = new Map<number, RecordingTask>();
+    const inner = new MemoryBus();
+    await inner.ensureTopic(TOPIC, PARTITIONS);
+    const sqlite = SqliteStore.open(dir);
+    await sqlite.migrate();
+    const spec: ProcessorSpec = {
+      name: 'rec',
+      topic: TOPIC,
+      stateful: true,
+      createTask: (p) => {
+        const t = new RecordingTask(p, events, gate);
+        tasks.set(p, t);
+        return t;
+      },
+    };
+    const runtime = new ProcessorRuntime(spec, {
+      bus: recordingBus(inner, events),
+      store: recordingStore(sqlite, events),
+      metrics: new EngineMetrics(),
+      maxBatch: 50,
+      ...opts,
+    });
+    const send = (n: number, from: number) =>
+      inner.send(
+        TOPIC,
+        Array.from({ length: n }, (_, i) => ({ key: `k${(from + i) % 17}`, value: Uint8Array.of(i & 0xff) })),
+      );
+    const processed = () => [...tasks.values()].reduce((a, t) => a + t.upTo, 0);
+    return { events, gate, tasks, inner, sqlite, runtime, send, processed };
+  };
+
+  it('writes outputs once caught up without waiting for emitIntervalMs, and keeps processing while a write is pending', async () => {
+    const s = await setup({ emitIntervalMs: HOUR, checkpointIntervalMs: HOUR, emitWhenCaughtUp: true });
+    s.runtime.start();
+    await s.send(30, 0);
+    // Only the caught-up path can start a write here: the emit and checkpoint intervals are an hour.
+    await waitFor('a write once caught up', () => s.events.some((e) => e.kind === 'write-start'));
+    // Hold every write; records sent meanwhile are still processed.
+    s.gate.close();
+    await s.send(200, 30);
+    await waitFor('all records processed while writes are held', () => s.processed() === 230);
+    for (const t of s.tasks.values()) assert.equal(t.overlapped, false, 'one write at a time per partition');
+    s.gate.release();
+    await s.runtime.flush();
+    checkOrder(s.events);
+    // The checkpoints hold every record, and every partition's last write covers them.
+    for (const [p, t] of s.tasks) {
+      const cp = await s.sqlite.loadCheckpoint('rec', p);
+      assert.equal(cp?.offsets[TOPIC], t.upTo);
+      const ends = s.events.flatMap((e) => (e.kind === 'write-end' && e.partition === p ? [e.upTo] : []));
+      assert.equal(ends.at(-1), t.upTo);
+    }
+    assert.deepEqual(
+      (await s.inner.committedOffsets('rec', TOPIC)).reduce((a, b) => a + b, 0),
+      230,
+    );
+    await s.runtime.stop();
+    await s.inner.close();
+    await s.sqlite.close();
+  });
+
+  it('keeps outputs before checkpoint before commit with frequent staggered checkpoints and slow writes', async () => {
+    const s = await setup({ emitIntervalMs: 0, checkpointIntervalMs: 16, emitWhenCaughtUp: true });
+    s.runtime.start();
+    let sent = 0;
+    for (let round = 0; round < 20; round++) {
+      if (round % 3 === 0) s.gate.close();
+      await s.send(37, sent);
+      sent += 37;
+      await new Promise((r) => setTimeout(r, 7));
+      if (round % 3 === 2) s.gate.release();
+    }
+    s.gate.release();
+    await waitFor('all records processed', () => s.processed() === sent);
+    await s.runtime.stop();
+    checkOrder(s.events);
+    assert.ok(s.events.some((e) => e.kind === 'save'));
+    for (const t of s.tasks.values()) assert.equal(t.overlapped, false, 'one write at a time per partition');
+    const committed = await s.inner.committedOffsets('rec', TOPIC);
+    assert.equal(
+      committed.reduce((a, b) => a + b, 0),
+      sent,
+    );
+    await s.inner.close();
+    await s.sqlite.close();
+  });
+
+  it('without emitWhenCaughtUp and with long intervals, outputs wait for the checkpoint (flush)', async () => {
+    const s = await setup({ emitIntervalMs: HOUR, checkpointIntervalMs: HOUR, emitWhenCaughtUp: false });
+    s.runtime.start();
+    await s.send(40, 0);
+    await waitFor('records processed', () => s.processed() === 40);
+    // Batches of one partition that are not cut at maxBatch would count as caught up: with the policy
+    // off, nothing has been written yet.
+    assert.equal(s.events.filter((e) => e.kind === 'write-start').length, 0);
+    await s.runtime.flush();
+    checkOrder(s.events);
+    assert.ok(s.events.some((e) => e.kind === 'write-end'));
+    await s.runtime.stop();
+    await s.inner.close();
+    await s.sqlite.close();
+  });
+});
