@@ -9,7 +9,7 @@ import { decodeTrade, encodeAlert, encodeCandle } from '../domain/codec.ts';
 import { TOPICS } from '../domain/topics.ts';
 import type { Alert, AlertRule, Candle, DurationMs, EventTimeMs } from '../domain/types.ts';
 import type { Universe } from '../domain/universe.ts';
-import { validateTrade } from '../domain/validate.ts';
+import { unknownSymbol } from '../domain/validate.ts';
 import type { PartitionTask, ProcessorSpec, TaskContext } from '../engine/processor.ts';
 import { SeqRanges } from '../engine/seq-ranges.ts';
 import { decodeSections, encodeSections } from '../engine/snapshot.ts';
@@ -89,22 +89,23 @@ export class AnalyticsTask implements PartitionTask {
     const { universe } = this.opts;
     let moved = false;
     for (const r of records) {
+      // decodeTrade's verdict already holds every rule of checkTrade (validateTrade minus the universe)
       const d = decodeTrade(r.value);
       if (!d.ok) {
         ctx.deadletter(r, d.reason, d.detail);
         continue;
       }
-      const v = validateTrade(d.value, universe);
-      if (!v.ok) {
-        ctx.deadletter(r, v.reason, v.detail);
+      const t = d.value;
+      const symbolIndex = universe.index(t.symbol);
+      if (symbolIndex < 0) {
+        const u = unknownSymbol(t.symbol);
+        ctx.deadletter(r, u.reason, u.detail);
         continue;
       }
-      const t = v.value;
       if (this.watermark.isLate(t.time)) {
         ctx.deadletter(r, 'late', `event time ${t.time} is older than the watermark ${this.watermark.value}`);
         continue;
       }
-      const symbolIndex = universe.index(t.symbol);
       if (this.seen.has(symbolIndex, t.seq)) {
         ctx.deadletter(r, 'duplicate', `trade ${t.symbol} seq ${t.seq} was already applied`);
         continue;

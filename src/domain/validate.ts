@@ -150,10 +150,12 @@ export const checkFill = (f: Fill): Rejection | undefined => {
   );
 };
 
+/** The verdict for a symbol outside the universe, as validateTrade and validateFill give it. */
+export const unknownSymbol = (symbol: string): Rejection =>
+  reject('unknown_symbol', `symbol ${show(symbol)} is not in the universe`);
+
 const checkKnown = (symbol: string, universe: Universe): Rejection | undefined =>
-  universe.has(symbol)
-    ? undefined
-    : reject('unknown_symbol', `symbol ${show(symbol)} is not in the universe`);
+  universe.has(symbol) ? undefined : unknownSymbol(symbol);
 
 export function validateTrade(t: Trade, universe: Universe): Verdict<Trade> {
   return checkTrade(t) ?? checkKnown(t.symbol, universe) ?? accept(t);

@@ -26,6 +26,7 @@
 
 import { type BaseOptions, type GroupAssignment, Consumer as PltConsumer } from '@platformatic/kafka';
 import { isTickstreamError, TickstreamError } from '../../domain/errors.ts';
+import { sharedInterner } from '../../domain/interner.ts';
 import type { BusRecord, ConsumeOptions, Consumer, RecordBatch, TopicPartition } from '../port.ts';
 import { tpKey } from '../port.ts';
 import { isOffsetOutOfRange, toBusError } from './errors.ts';
@@ -564,7 +565,8 @@ export class KafkaConsumer implements Consumer {
           topic,
           partition,
           offset,
-          key: r.key === null ? null : r.key.toString('utf8'),
+          // keys repeat (symbols, users): interned, not a fresh string per record
+          key: r.key === null ? null : sharedInterner.decode(r.key, 0, r.key.length),
           value: r.value ?? EMPTY_VALUE,
           timestamp: baseTs + Number(r.timestampDelta),
         });
