@@ -4,13 +4,14 @@
 // or a lost membership) and the requests (Fetch, OffsetCommit, OffsetFetch, ListOffsets). Its stream
 // API is not used: it prefetches and has no hook that runs before a rebalance moves partitions. Instead:
 //
-//   * Fetching is ours and is driven by pulls (`next()` of `batches()`): when every owned partition's
-//     buffer is empty, one Fetch per leader (long poll, maxWaitTime) fills them; batches of up to
-//     maxBatch records of one partition are then handed out round-robin. When a pull hands out the last
-//     buffered records, the next fetch starts at once, while the caller processes them (as Java's
-//     consumer pipelines its fetches): the fetch round trip overlaps the processing instead of adding
-//     to every record's latency. Pulling is still the backpressure: at most one fetch response is
-//     buffered and none is requested while one is. Each batch carries the partition's lag (high
+//   * Fetching is ours and is driven by pulls (`next()` of `batches()`): one Fetch per leader (long poll,
+//     maxWaitTime) fills the buffers of the partitions whose buffers are empty; batches of up to
+//     maxBatch records of one partition are then handed out round-robin. When a pull drains the buffer
+//     of the second half of the partitions, the next fetch (of the drained ones) starts at once, while
+//     the caller processes the rest (as Java's consumer pipelines its fetches): the fetch round trip and
+//     the response's decoding overlap the processing instead of adding to every record's latency.
+//     Pulling is still the backpressure: at most one response per partition is buffered and one fetch
+//     is in flight. Each batch carries the partition's lag (high
 //     watermark of its fetch − the next offset), so a caller can tell live traffic from a backlog.
 //   * Rebalances are eager (Kafka's classic protocol with the roundrobin assignor): before this member
 //     sends JoinGroup, the client calls `protocolsMetadata`, which we make wait until the next pull has
@@ -401,15 +402,19 @@ export class KafkaConsumer implements Consumer {
       this.cursor = (i + 1) % n;
       const batch: RecordBatch = { topic: o.tp.topic, partition: o.tp.partition, records };
       if (o.logEnd >= 0) batch.lag = left + Math.max(0, o.logEnd - o.fetchAt);
-      if (left === 0 && this.allDrained()) this.startFetch();
+      // Once half the partitions are drained, fetch those while the others are processed: the round
+      // trip and the response's decoding overlap the caller's work (a fetch skips partitions that still
+      // hold records, so at most one response per partition is buffered).
+      if (left === 0 && 2 * this.drained() >= n) this.startFetch();
       return batch;
     }
     return null;
   }
 
-  private allDrained(): boolean {
-    for (const o of this.order) if (o.buffer.length > 0) return false;
-    return true;
+  private drained(): number {
+    let d = 0;
+    for (const o of this.order) if (o.buffer.length === 0) d++;
+    return d;
   }
 
   /** Waits for the fetch in flight (starting one if none) or for a wake-up (rebalance, close). */
