@@ -1,7 +1,7 @@
 // The `tickstream` command as a user runs it: help on every subcommand, clear errors for bad flags and
 // bad configuration, and a replay of a tape with bad lines whose results can be queried back.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,5 +87,44 @@ describe('tickstream CLI', () => {
     assert.equal(reasons.length, 4, 'every bad line is kept: 7 data lines = 3 + 1 good + 4 bad');
     assert.ok(reasons.includes('unknown_symbol'));
     assert.ok(reasons.includes('bad_timestamp'));
+  });
+
+  it('serves /health and /metrics from a processor-only process, and no API there', async () => {
+    const p = spawn(
+      bin,
+      ['run', '--role', 'analytics', '--source', 'none', '--port', '0', '--data-dir', join(dir, 'proc')],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    try {
+      let log = '';
+      p.stderr.setEncoding('utf8');
+      const port = await new Promise<number>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no serving line:\n${log}`)), 60_000);
+        p.stderr.on('data', (d: string) => {
+          log += d;
+          const m = /serving http:\/\/[^:]+:(\d+)\/health, \/metrics\n/.exec(log);
+          if (m !== null) {
+            clearTimeout(t);
+            resolve(Number(m[1]));
+          }
+        });
+        p.on('exit', (code) => reject(new Error(`exited ${code}:\n${log}`)));
+      });
+      const base = `http://127.0.0.1:${port}`;
+      const health = await fetch(`${base}/health`);
+      assert.equal(health.status, 200);
+      const h = (await health.json()) as { detail: { roles: string[] } };
+      assert.deepEqual(h.detail.roles, ['analytics']);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      assert.match(metrics, /^# TYPE tickstream_records_in_total counter$/m);
+      const api = await fetch(`${base}/api/symbols`);
+      assert.equal(api.status, 404);
+      assert.match(((await api.json()) as { error: { message: string } }).error.message, /serve role/);
+    } finally {
+      p.kill('SIGTERM');
+      await new Promise((r) => p.once('exit', r));
+    }
   });
 });

@@ -66,10 +66,12 @@ describe('HTTP API on the embedded pipeline', () => {
     http = new HttpServer({
       host: '127.0.0.1',
       port: 0,
-      store,
-      universe,
-      prices: prices.prices,
-      publishRule: (rule) => bus.send(TOPICS.alertRules, [{ key: rule.id, value: encodeRule(rule) }]),
+      api: {
+        store,
+        universe,
+        prices: prices.prices,
+        publishRule: (rule) => bus.send(TOPICS.alertRules, [{ key: rule.id, value: encodeRule(rule) }]),
+      },
       registry: metrics.registry,
       health: { health: async () => ({ status: 'ok', detail: {} }) },
     });

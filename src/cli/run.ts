@@ -10,6 +10,7 @@ import { Pipeline, ROLES, type Role } from '../app/pipeline.ts';
 import { SourceResume } from '../app/source-resume.ts';
 import { TickstreamError } from '../domain/errors.ts';
 import { TOPICS } from '../domain/topics.ts';
+import type { AlertRule } from '../domain/types.ts';
 import { Universe } from '../domain/universe.ts';
 import { EngineMetrics } from '../engine/metrics.ts';
 import { withRetry } from '../engine/retry.ts';
@@ -129,42 +130,52 @@ export async function runCommand(argv: string[], mode: 'run' | 'replay'): Promis
   const pipeline = new Pipeline({ config, bus, store, universe, metrics, log }, processorRoles).start();
   const started = Date.now();
 
-  let http: HttpServer | undefined;
+  // Every process serves /health and /metrics (distributed mode: one scrape target per process); the
+  // serve role adds the JSON API and the broadcast price view it values portfolios with.
   let servePrices: PriceFeed | undefined;
   if (roles.has('serve')) {
     servePrices = new PriceFeed(bus, universe);
     servePrices.start();
-    http = new HttpServer({
-      host: config.server.host,
-      port: config.server.port,
-      store,
-      prices: servePrices.prices,
-      publishRule: (rule) => bus.send(TOPICS.alertRules, [{ key: rule.id, value: encodeRule(rule) }]),
-      universe,
-      registry: metrics.registry,
-      health: {
-        health: async () => {
-          const err = pipeline.error;
-          const lag = await Promise.all(
-            pipeline.runtimes.map(async (r) => [r.spec.name, await r.lag()] as const),
-          );
-          return {
-            status: err === undefined ? 'ok' : 'degraded',
-            detail: {
-              uptimeS: Math.round((Date.now() - started) / 1000),
-              roles: [...roles],
-              bus: config.bus.kind,
-              store: config.store.kind,
-              lag: Object.fromEntries(lag),
-              ...(err !== undefined ? { error: err instanceof Error ? err.message : String(err) } : {}),
-            },
-          };
-        },
-      },
-    });
-    const addr = await http.listen();
-    log(`serving http://${addr.host}:${addr.port}/health, /metrics, /api`);
   }
+  const http = new HttpServer({
+    host: config.server.host,
+    port: config.server.port,
+    ...(servePrices !== undefined
+      ? {
+          api: {
+            store,
+            prices: servePrices.prices,
+            publishRule: (rule: AlertRule) =>
+              bus.send(TOPICS.alertRules, [{ key: rule.id, value: encodeRule(rule) }]),
+            universe,
+          },
+        }
+      : {}),
+    registry: metrics.registry,
+    health: {
+      health: async () => {
+        const err = pipeline.error;
+        const lag = await Promise.all(
+          pipeline.runtimes.map(async (r) => [r.spec.name, await r.lag()] as const),
+        );
+        return {
+          status: err === undefined ? 'ok' : 'degraded',
+          detail: {
+            uptimeS: Math.round((Date.now() - started) / 1000),
+            roles: [...roles],
+            bus: config.bus.kind,
+            store: config.store.kind,
+            lag: Object.fromEntries(lag),
+            ...(err !== undefined ? { error: err instanceof Error ? err.message : String(err) } : {}),
+          },
+        };
+      },
+    },
+  });
+  const addr = await http.listen();
+  log(
+    `serving http://${addr.host}:${addr.port}/health, /metrics${servePrices !== undefined ? ', /api' : ''}`,
+  );
 
   const abort = new AbortController();
   const onSignal = (sig: string) => () => {

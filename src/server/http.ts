@@ -17,15 +17,21 @@ export interface HealthSource {
   health(): Promise<{ status: 'ok' | 'degraded'; detail: Record<string, unknown> }>;
 }
 
-export interface HttpOptions {
-  host: string;
-  port: number;
+/** What the JSON API under /api needs: the serve role's process has it, processor processes do not. */
+export interface ApiSource {
   store: Store;
   /** Where new alert rules are published for the analytics processors (topic alert-rules). */
   publishRule: (rule: AlertRule) => Promise<void>;
   /** Last prices and previous closes (a broadcast view of the trades topic) for lazy valuation. */
   prices: LastPrices;
   universe: Universe;
+}
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  /** Absent: only /health and /metrics (every process of a distributed deployment serves those). */
+  api?: ApiSource;
   registry: Registry;
   health: HealthSource;
 }
@@ -157,7 +163,6 @@ export class HttpServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const q = Object.fromEntries(url.searchParams);
-    const { store } = this.opts;
     const path = url.pathname;
     const method = req.method ?? 'GET';
 
@@ -168,8 +173,16 @@ export class HttpServer {
     if (method === 'GET' && path === '/metrics') {
       return send(res, 200, this.opts.registry.render(), 'text/plain; version=0.0.4');
     }
+    const api = this.opts.api;
+    if (api === undefined) {
+      throw new TickstreamError(
+        'NOT_FOUND',
+        `no route ${method} ${path}: this process serves /health and /metrics (the API is the serve role's)`,
+      );
+    }
+    const { store, prices, universe, publishRule } = api;
     if (method === 'GET' && path === '/api/symbols') {
-      return send(res, 200, this.opts.universe.infos);
+      return send(res, 200, universe.infos);
     }
     if (method === 'GET' && path === '/api/candles') {
       const p = parse(z.object({ symbol, interval: z.string().max(10).default('1m'), ...range }).strict(), q);
@@ -210,11 +223,7 @@ export class HttpServer {
         case 'positions':
           return send(res, 200, await store.positions(u));
         case 'portfolio':
-          return send(
-            res,
-            200,
-            valuePortfolio(u, await store.positions(u), this.opts.prices, this.opts.universe),
-          );
+          return send(res, 200, valuePortfolio(u, await store.positions(u), prices, universe));
         case 'history': {
           const p = parse(z.object(range).strict(), q);
           return send(res, 200, await store.portfolioHistory(u, rangeOf(p)));
@@ -237,10 +246,10 @@ export class HttpServer {
       if (method === 'GET') return send(res, 200, await store.alertRules());
       if (method === 'POST') {
         const rule = parse(AlertRuleBody, await readBody(req)) as AlertRule;
-        if (!this.opts.universe.has(rule.symbol))
+        if (!universe.has(rule.symbol))
           throw new TickstreamError('BAD_REQUEST', `unknown symbol ${rule.symbol}`);
         await store.upsertAlertRules([rule]);
-        await this.opts.publishRule(rule);
+        await publishRule(rule);
         return send(res, 201, rule);
       }
     }
