@@ -8,6 +8,12 @@
 //      and alerts go to their Kafka topics as in production) consumes them from the earliest offset.
 //      `kafka-throughput` is trades/s from the first record processed until every record is (lag 0);
 //      `kafka-throughput-e2e` also counts the group join, the first fetch and the final flush.
+//   2b. Scale-out, as the issue asks of "the analytics processors": BENCH_PROCESSES (2) `tickstream run
+//      --role analytics --source none` children in one consumer group over a second copy of the tape (its own
+//      namespace), sharing one SQLite data dir for checkpoints (WAL; a partition that moves between them
+//      restores from it). `kafka-throughput-<n>proc` is records/s summed over the children's
+//      tickstream_records_in_total (polled from their /metrics every 100 ms), from the last partition
+//      assignment (both members own partitions, no rebalance after) until every record is in.
 //   3. scripts/stack/kafka-perf.sh with the same record count, 8 partitions and 40-byte records (value +
 //      key of ours): `kafka-perf-producer`, `kafka-perf-consumer` (ConsumerPerformance's nMsg.sec, which
 //      includes its group join; `-fetch` without it).
@@ -19,9 +25,9 @@
 // tape replayed fast is a different workload. `BENCH_NOMINAL_RATE=1000` (the S&P 500's share of a busy US
 // tape: 1M trades are ~17 min of market, replayed at ~100× real time) measures that one: every second of
 // event time closes a 1 s candle for nearly every symbol, ~0.3–0.4 candle updates per trade to produce back.
-// Env: BENCH_TRADES (1000000), BENCH_NOMINAL_RATE (500000), BENCH_PROFILE=1 (CPU profile of
+// Env: BENCH_TRADES (3000000), BENCH_PROCESSES (2; 1 skips step 2b), BENCH_NOMINAL_RATE (500000), BENCH_PROFILE=1 (CPU profile of
 // the consume phase, summary printed, .cpuprofile written to the temp dir), BENCH_PERF=0 (skip step 3).
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,17 +45,22 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { Timings, timedBus, timedSpec, timedStore } from './kafka-instrument.ts';
 import { PhaseProfiler } from './kafka-profile.ts';
 import {
+  CLI_MAIN,
   CpuMeter,
   deleteNamespaceTopics,
   freshId,
+  NODE,
+  procCpuSeconds,
   ROOT,
   sleep,
   startStack,
+  stopChild,
   waitUntil,
 } from './kafka-stack.ts';
 import { report } from './lib.ts';
 
-const N = Number(process.env.BENCH_TRADES ?? 1_000_000);
+const N = Number(process.env.BENCH_TRADES ?? 3_000_000);
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 2);
 const NOMINAL_RATE = Number(process.env.BENCH_NOMINAL_RATE ?? 500_000);
 const SEND_BATCH = 5000;
 const PARTITIONS = 8;
@@ -89,6 +100,15 @@ const bus = await openBus(config);
   for (let i = 0; i < N; i += SEND_BATCH) await bus.send(TOPICS.trades, records.slice(i, i + SEND_BATCH));
   const s = (performance.now() - t0) / 1000;
   report('kafka-produce', Math.round(N / s), 'records/s');
+}
+// The same tape in a second namespace for the scale-out step (a consumer group starts from the earliest).
+const namespace2 = freshId('benchtp');
+if (PROCESSES > 1) {
+  const bus2 = await openBus(
+    parseConfig({ bus: { kind: 'kafka', namespace: namespace2, partitions: PARTITIONS } }),
+  );
+  for (let i = 0; i < N; i += SEND_BATCH) await bus2.send(TOPICS.trades, records.slice(i, i + SEND_BATCH));
+  await bus2.close();
 }
 records = undefined;
 (globalThis as { gc?: () => void }).gc?.();
@@ -186,6 +206,102 @@ await store.close();
 await pbus.close();
 await bus.close();
 await deleteNamespaceTopics(namespace);
+
+// 2b. The scale-out: PROCESSES analytics processes of the CLI in one group.
+interface Child {
+  proc: ChildProcess;
+  log: string;
+  port: number;
+}
+const metricSum = async (port: number): Promise<number> => {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let sum = 0;
+  for (const m of text.matchAll(/^tickstream_records_in_total\{[^}]*processor="analytics"[^}]*\} (\d+)/gm))
+    sum += Number(m[1]);
+  return sum;
+};
+const lastAssignment = (c: Child): number => {
+  let at = 0;
+  for (const m of c.log.matchAll(/^\[([^\]]+)\] analytics: assigned /gm))
+    at = Math.max(at, Date.parse(m[1]!));
+  return at;
+};
+if (PROCESSES > 1) {
+  const shared = mkdtempSync(join(tmpdir(), 'ts-kafka-tp-procs-'));
+  const children: Child[] = [];
+  try {
+    for (let i = 0; i < PROCESSES; i++) {
+      const proc = spawn(
+        NODE,
+        [CLI_MAIN, 'run', '--role', 'analytics', '--source', 'none', '--port', '0', '--data-dir', shared],
+        {
+          env: {
+            ...process.env,
+            TICKSTREAM_BUS__KIND: 'kafka',
+            TICKSTREAM_BUS__NAMESPACE: namespace2,
+            TICKSTREAM_BUS__PARTITIONS: String(PARTITIONS),
+          },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      const c: Child = { proc, log: '', port: 0 };
+      proc.stderr?.setEncoding('utf8');
+      proc.stderr?.on('data', (d: string) => {
+        c.log += d;
+        const m = /serving http:\/\/[^:]+:(\d+)\//.exec(c.log);
+        if (m !== null) c.port = Number(m[1]);
+      });
+      children.push(c);
+    }
+    const alive = (): void => {
+      for (const c of children)
+        if (c.proc.exitCode !== null) throw new Error(`a child exited ${c.proc.exitCode}:\n${c.log}`);
+    };
+    await waitUntil(
+      'every child serving',
+      () => {
+        alive();
+        return children.every((c) => c.port > 0);
+      },
+      60_000,
+    );
+    const samples: { at: number; sum: number }[] = [];
+    const cpu0 = children.map((c) => procCpuSeconds(c.proc.pid!) ?? 0);
+    const wall0 = performance.now();
+    await waitUntil(
+      `${N} records in across ${PROCESSES} processes`,
+      async () => {
+        alive();
+        const sums = await Promise.all(children.map((c) => metricSum(c.port)));
+        const sum = sums.reduce((a, b) => a + b, 0);
+        samples.push({ at: Date.now(), sum });
+        return sum >= N && children.every((c) => lastAssignment(c) > 0);
+      },
+      CONSUME_DEADLINE_MS,
+      100,
+    );
+    const wall = (performance.now() - wall0) / 1000;
+    const cores = children.map((c, i) => ((procCpuSeconds(c.proc.pid!) ?? 0) - cpu0[i]!) / wall);
+    const stableAt = Math.max(...children.map(lastAssignment));
+    const from = samples.find((x) => x.at >= stableAt);
+    const end = samples.find((x) => x.sum >= N)!;
+    if (from === undefined || end.at <= from.at) {
+      console.log('# scale-out: the last assignment came too late to measure a window');
+    } else {
+      const rate = (end.sum - from.sum) / ((end.at - from.at) / 1000);
+      report(`kafka-throughput-${PROCESSES}proc`, Math.round(rate), 'trades/s');
+      console.log(
+        `# ${PROCESSES} processes: window ${((end.at - from.at) / 1000).toFixed(2)} s after the last assignment, ` +
+          `${end.sum - from.sum} records in it (${from.sum} before it, ${end.sum} in all: re-reads after a ` +
+          `rebalance count twice); cores used per process ${cores.map((x) => x.toFixed(2)).join(', ')}`,
+      );
+    }
+  } finally {
+    await Promise.all(children.map((c) => stopChild(c.proc)));
+    rmSync(shared, { recursive: true, force: true });
+  }
+}
+await deleteNamespaceTopics(namespace2);
 
 // 3. Kafka's own tools: the ceiling for this broker on this machine.
 if (PERF) {
