@@ -131,6 +131,10 @@ export const ConfigSchema = z
         movePct: z.number().positive().max(100).default(5),
         moveWindow: duration.default('5m'),
         hysteresisPct: z.number().min(0).max(100).default(0.5),
+        /** Provisional candles of the coarser intervals at most once per this much event time ('0s': always). */
+        provisionalEvery: z
+          .union([z.number().int().min(0), z.string().regex(durationRe, 'a duration like 0s, 500ms, 1s')])
+          .default('1s'),
         anomaly: z
           .object({
             interval: duration.default('1m'),

@@ -259,3 +259,75 @@ test('a provisional candle carries the indicators as if it closed now (older ope
   assert.deepEqual(finals[1]!.indicators, ref2.values());
   assert.deepEqual(finals[1]!.indicators.sma, { 2: 10.5 });
 });
+
+test('CandleBook spaces provisional updates of coarser intervals by provisionalEveryMs of event time', () => {
+  const b = new CandleBook(['X', 'Y'], {
+    intervalsMs: [60_000, 1000], // the finest need not come first
+    openBucketsPerSeries: 4,
+    indicators: resolveAnalyticsConfig(),
+    provisionalEveryMs: 1000,
+  });
+  const t0 = 1_700_000_040_000; // 40 s into a minute
+  const drain = (): Candle[] => {
+    const out: Candle[] = [];
+    b.emitProvisional(out);
+    return out;
+  };
+  const minutes = (cs: Candle[]) => cs.filter((c) => c.intervalMs === 60_000).map((c) => [c.symbol, c.close]);
+  const seconds = (cs: Candle[]) => cs.filter((c) => c.intervalMs === 1000).map((c) => [c.symbol, c.close]);
+
+  b.add(0, 10, 1, t0, 1);
+  let out = drain();
+  assert.deepEqual(minutes(out), [['X', 10]], 'the first update of a series goes out');
+  assert.deepEqual(seconds(out), [['X', 10]]);
+  b.add(0, 11, 1, t0 + 300, 2);
+  out = drain();
+  assert.deepEqual(minutes(out), [], '300 ms later: the minute bar waits');
+  assert.deepEqual(seconds(out), [['X', 11]], 'the finest interval goes out on every drain');
+  b.add(1, 50, 1, t0 + 600, 3); // another symbol moves the clock; X's minute bar is still dirty
+  out = drain();
+  assert.deepEqual(minutes(out), [['Y', 50]]);
+  b.add(1, 51, 1, t0 + 1000, 4);
+  out = drain();
+  assert.deepEqual(
+    minutes(out),
+    [['X', 11]],
+    'X went out 1000 ms after its last update, with its latest close',
+  );
+  assert.deepEqual(seconds(out), [['Y', 51]]);
+  assert.deepEqual(minutes(drain()), [], 'nothing dirty is left behind twice');
+});
+
+test('CandleBook with provisionalEveryMs still finalises every bar with every trade', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ s: fc.nat(2), dt: fc.nat(400), size: fc.integer({ min: 1, max: 9 }) }), {
+        minLength: 1,
+        maxLength: 200,
+      }),
+      (steps) => {
+        const b = new CandleBook(['A', 'B', 'C'], {
+          intervalsMs: [1000, 5000],
+          openBucketsPerSeries: 4,
+          indicators: resolveAnalyticsConfig(),
+          provisionalEveryMs: 1000,
+        });
+        const finals: Candle[] = [];
+        let time = 1_700_000_000_000;
+        let total = 0;
+        steps.forEach((x, seq) => {
+          time += x.dt;
+          b.add(x.s, 100, x.size, time, seq);
+          total += x.size;
+          b.advanceWatermark(time - 500, finals);
+          b.emitProvisional([]);
+        });
+        b.advanceWatermark(Number.POSITIVE_INFINITY, finals);
+        for (const iv of [1000, 5000]) {
+          const sum = finals.filter((c) => c.intervalMs === iv).reduce((a, c) => a + c.volume, 0);
+          assert.equal(sum, total, `Σ final volume at ${iv} ms = Σ sizes`);
+        }
+      },
+    ),
+  );
+});

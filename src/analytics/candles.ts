@@ -16,6 +16,8 @@ export interface CandleBookParams {
   intervalsMs: readonly number[];
   openBucketsPerSeries: number;
   indicators: IndicatorParams;
+  /** See AnalyticsConfig.provisionalEveryMs (default 0: every drain). */
+  provisionalEveryMs?: number;
 }
 
 /** An open bucket that did not fit in its series' lanes. */
@@ -115,6 +117,13 @@ export class CandleBook {
   private acceptFrom = Number.NEGATIVE_INFINITY;
   // scratch for ordering a slot's buckets
   private readonly order: number[] = [];
+  /** Interval index of the finest interval (its provisional bars go out on every drain). */
+  private readonly finest: number;
+  private readonly provisionalEveryMs: number;
+  /** Per slot: `maxTime` when its last provisional bar went out (not snapshotted: −∞ after a restore). */
+  private readonly provisionalAt: Float64Array;
+  /** Newest event time of an accepted trade (the clock provisional updates are spaced by). */
+  private maxTime = Number.NEGATIVE_INFINITY;
 
   constructor(symbols: readonly string[], p: CandleBookParams) {
     this.symbols = symbols;
@@ -140,6 +149,9 @@ export class CandleBook {
     this.finals = new FinalBarLog(R_INDICATORS + proto.rawLength);
     this.onFinal = undefined;
     this.nextDue = new Float64Array(this.nIntervals).fill(Number.POSITIVE_INFINITY);
+    this.finest = this.intervalsMs.indexOf(Math.min(...this.intervalsMs));
+    this.provisionalEveryMs = p.provisionalEveryMs ?? 0;
+    this.provisionalAt = new Float64Array(slots).fill(Number.NEGATIVE_INFINITY);
   }
 
   get watermark(): number {
@@ -164,6 +176,7 @@ export class CandleBook {
    */
   add(s: number, price: number, size: number, time: number, seq: number): boolean {
     if (time < this.acceptFrom) return false;
+    if (time > this.maxTime) this.maxTime = time;
     const nInt = this.nIntervals;
     const bars = this.bars;
     const base = s * nInt;
@@ -512,14 +525,25 @@ export class CandleBook {
 
   /**
    * Pushes one provisional candle per series whose forming (newest) bar changed since the last call and
-   * is still open. Its indicators are computed as if it closed now (replace semantics, no state change):
+   * is still open (a coarser series at most once per provisionalEveryMs of event time; until then it
+   * stays dirty). Its indicators are computed as if it closed now (replace semantics, no state change):
    * the final bars' state, plus the closes of any older buckets still open (in order), plus its close.
    */
   emitProvisional(out: Candle[]): void {
     const nInt = this.nIntervals;
     const b = this.bars;
+    const every = this.provisionalEveryMs;
+    let kept = 0;
     for (let i = 0; i < this.dirtyCount; i++) {
       const slot = this.dirtyList[i]!;
+      if (every > 0 && slot % nInt !== this.finest) {
+        // a coarser series updated less than `every` ago: stays dirty for a later drain
+        if (this.maxTime - this.provisionalAt[slot]! < every) {
+          this.dirtyList[kept++] = slot;
+          continue;
+        }
+        this.provisionalAt[slot] = this.maxTime;
+      }
       this.dirty[slot] = 0;
       const st = this.newest[slot]!;
       const from = this.dirtyFrom[slot]!;
@@ -542,7 +566,7 @@ export class CandleBook {
         ),
       );
     }
-    this.dirtyCount = 0;
+    this.dirtyCount = kept;
   }
 
   /** A provisional candle of an open bucket, with indicators as if it and the open buckets before it closed now. */

@@ -78,6 +78,7 @@ export class MarketAnalytics {
       intervalsMs: c.intervalsMs,
       openBucketsPerSeries: c.openBucketsPerSeries,
       indicators: c,
+      provisionalEveryMs: c.provisionalEveryMs,
     });
     this.alerts = new PriceAlerts(symbols, c);
     this.anomalies = new AnomalyDetector(symbols, c.anomaly);

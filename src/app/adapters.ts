@@ -54,6 +54,7 @@ export const analyticsConfigOf = (config: Config): AnalyticsConfig => {
     movePct: a.movePct,
     moveWindowMs: parseDuration(a.moveWindow),
     hysteresisPct: a.hysteresisPct,
+    provisionalEveryMs: parseDuration(a.provisionalEvery),
     anomaly: { intervalMs: parseDuration(a.anomaly.interval), window: a.anomaly.window, z: a.anomaly.z },
   });
 };
