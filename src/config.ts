@@ -91,6 +91,13 @@ export const ConfigSchema = z
             password: z.string().optional(),
             tls: tls.default({ enabled: false, rejectUnauthorized: true }),
             concurrency: z.number().int().min(1).max(1024).default(64),
+            /**
+             * 'replica': one unlogged batch per group of partitions that share replicas (token-aware, up to
+             * ~16 KiB; raise batch_size_warn_threshold to keep the server log quiet); 'batch': one batch per
+             * partition (the usual advice on large clusters, where few partitions share replicas);
+             * 'single': one statement per row.
+             */
+            writeMode: z.enum(['replica', 'batch', 'single']).default('replica'),
           })
           .strict()
           .prefault({}),

@@ -64,7 +64,7 @@ import {
 
 /** Tuning knobs beyond the config file (benchmarks compare them); defaults are what was measured best. */
 export interface CassandraStoreOptions {
-  /** 'replica' (default): batches of partitions sharing replicas; 'batch': one partition per batch. */
+  /** Overrides store.cassandra.writeMode (see config.ts). */
   writeMode?: WriteMode;
   /** Rows per batch (default 200). */
   maxBatchRows?: number;
@@ -108,7 +108,7 @@ export class CassandraStore implements Store {
     this.cfg = cfg;
     this.q = statements(cfg.keyspace);
     this.tuning = {
-      mode: options.writeMode ?? 'replica',
+      mode: options.writeMode ?? cfg.writeMode,
       maxBatchRows: options.maxBatchRows ?? 200,
       maxBatchBytes: options.maxBatchBytes ?? 16 * 1024,
       concurrency: cfg.concurrency,
