@@ -295,7 +295,9 @@ test('CandleBook spaces provisional updates of coarser intervals by provisionalE
     'X went out 1000 ms after its last update, with its latest close',
   );
   assert.deepEqual(seconds(out), [['Y', 51]]);
-  assert.deepEqual(minutes(drain()), [], 'nothing dirty is left behind twice');
+  // Y's minute bar (400 ms since its last update) is held back until a drain with no new trade
+  assert.deepEqual(minutes(drain()), [['Y', 51]]);
+  assert.deepEqual(drain(), [], 'nothing is emitted twice');
 });
 
 test('CandleBook with provisionalEveryMs still finalises every bar with every trade', () => {
@@ -330,4 +332,36 @@ test('CandleBook with provisionalEveryMs still finalises every bar with every tr
       },
     ),
   );
+});
+
+test('CandleBook: a drain with no trade since the previous one releases every held-back provisional bar', () => {
+  const b = new CandleBook(['X'], {
+    intervalsMs: [1000, 60_000],
+    openBucketsPerSeries: 4,
+    indicators: resolveAnalyticsConfig(),
+    provisionalEveryMs: 1000,
+  });
+  const t0 = 1_700_000_040_000;
+  const drain = (): Candle[] => {
+    const out: Candle[] = [];
+    b.emitProvisional(out);
+    return out;
+  };
+  b.add(0, 10, 1, t0, 1);
+  drain();
+  b.add(0, 12, 3, t0 + 100, 2);
+  assert.deepEqual(
+    drain().map((c) => c.intervalMs),
+    [1000],
+    'the minute bar is held back',
+  );
+  assert.equal(b.pendingProvisional, 1);
+  // the stream stops: the next drain sees no new trade and lets the minute bar's latest state out
+  const last = drain();
+  assert.deepEqual(
+    last.map((c) => [c.intervalMs, c.close, c.volume, c.trades]),
+    [[60_000, 12, 4, 2]],
+  );
+  assert.equal(b.pendingProvisional, 0);
+  assert.deepEqual(drain(), []);
 });

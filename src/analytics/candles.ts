@@ -124,6 +124,8 @@ export class CandleBook {
   private readonly provisionalAt: Float64Array;
   /** Newest event time of an accepted trade (the clock provisional updates are spaced by). */
   private maxTime = Number.NEGATIVE_INFINITY;
+  /** maxTime at the last emitProvisional: unchanged means no trade came since, and nothing is held back. */
+  private drainedAt = Number.NaN;
 
   constructor(symbols: readonly string[], p: CandleBookParams) {
     this.symbols = symbols;
@@ -375,6 +377,11 @@ export class CandleBook {
     return this.finals.count;
   }
 
+  /** Series with a provisional update not yet drained (changed since, or held back by provisionalEveryMs). */
+  get pendingProvisional(): number {
+    return this.dirtyCount;
+  }
+
   /** Pushes the final candles not yet handed out, in finalisation order, and forgets them. */
   drainFinals(out: Candle[]): void {
     this.peekFinals(out);
@@ -526,13 +533,16 @@ export class CandleBook {
   /**
    * Pushes one provisional candle per series whose forming (newest) bar changed since the last call and
    * is still open (a coarser series at most once per provisionalEveryMs of event time; until then it
-   * stays dirty). Its indicators are computed as if it closed now (replace semantics, no state change):
+   * stays dirty, and a call with no trade since the previous one emits it). Its indicators are computed as if it closed now (replace semantics, no state change):
    * the final bars' state, plus the closes of any older buckets still open (in order), plus its close.
    */
   emitProvisional(out: Candle[]): void {
     const nInt = this.nIntervals;
     const b = this.bars;
-    const every = this.provisionalEveryMs;
+    // A drain with no trade since the previous one (the stream paused or ended) holds nothing back, so
+    // every bar's latest state gets downstream even when no more input comes.
+    const every = this.maxTime === this.drainedAt ? 0 : this.provisionalEveryMs;
+    this.drainedAt = this.maxTime;
     let kept = 0;
     for (let i = 0; i < this.dirtyCount; i++) {
       const slot = this.dirtyList[i]!;

@@ -140,6 +140,16 @@ export class MarketAnalytics {
     this.pendingAlerts = [];
   }
 
+  /** Whether a drain now would output something, even with no new trade (e.g. held-back provisional bars). */
+  get hasPendingOutput(): boolean {
+    return (
+      this.candles.pendingProvisional > 0 ||
+      this.candles.pendingFinals > 0 ||
+      this.pendingAlerts.length > 0 ||
+      this.restoredFinals.length > 0
+    );
+  }
+
   /** Symbols that have had an accepted trade (those a snapshot holds state for). */
   get symbolsTraded(): number {
     return this.tradedCount;

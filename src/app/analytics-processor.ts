@@ -139,6 +139,10 @@ export class AnalyticsTask implements PartitionTask {
     alerts.length = 0;
   }
 
+  holdsOutput(): boolean {
+    return this.analytics.hasPendingOutput;
+  }
+
   snapshot(): Uint8Array {
     const wm = new Uint8Array(8);
     new DataView(wm.buffer).setFloat64(0, this.watermark.maxEventTime);

@@ -14,6 +14,12 @@ export interface PartitionTask {
   process(records: readonly BusRecord[], ctx: TaskContext): void;
   /** Writes what was produced since the last flush (idempotent: a replay writes the same rows again). */
   flush(): Promise<void>;
+  /**
+   * Outputs held back that a flush would write even with no new input (e.g. rate-limited provisional
+   * bars): the runtime then flushes and checkpoints the partition once more although its position did
+   * not move, so they reach downstream when the input stops.
+   */
+  holdsOutput?(): boolean;
   /** State for the checkpoint; called right after a successful flush. */
   snapshot(): Uint8Array;
   /** End of input (a finished replay): close every window so final results are produced. */

@@ -75,6 +75,32 @@ class RecordingTask implements PartitionTask {
   }
 }
 
+/**
+ * Holds its output back after new records (as rate-limited provisional bars are) and lets it out only in
+ * a flush with no new record since the previous flush.
+ */
+class HoldingTask extends RecordingTask {
+  held = false;
+  releasedAt = -1;
+  private lastFlushUpTo = -1;
+  override process(records: readonly BusRecord[]): void {
+    super.process(records);
+    this.held = true;
+  }
+  override async flush(): Promise<void> {
+    const idle = this.upTo === this.lastFlushUpTo;
+    this.lastFlushUpTo = this.upTo;
+    if (idle && this.held) {
+      this.held = false;
+      this.releasedAt = this.upTo;
+    }
+    await super.flush();
+  }
+  holdsOutput(): boolean {
+    return this.held;
+  }
+}
+
 const recordingStore = (inner: Store, events: Event[]): Store =>
   new Proxy(inner, {
     get(target, prop, receiver) {
@@ -152,6 +178,7 @@ describe('processor runtime scheduling', () => {
     emitIntervalMs: number;
     checkpointIntervalMs: number;
     emitWhenCaughtUp: boolean;
+    holding?: boolean;
   }) => {
     const dir = mkdtempSync(join(tmpdir(), 'ts-runtime-'));
     dirs.push(dir);
@@ -167,7 +194,7 @@ describe('processor runtime scheduling', () => {
       topic: TOPIC,
       stateful: true,
       createTask: (p) => {
-        const t = new RecordingTask(p, events, gate);
+        const t = opts.holding ? new HoldingTask(p, events, gate) : new RecordingTask(p, events, gate);
         tasks.set(p, t);
         return t;
       },
@@ -177,7 +204,9 @@ describe('processor runtime scheduling', () => {
       store: recordingStore(sqlite, events),
       metrics: new EngineMetrics(),
       maxBatch: 50,
-      ...opts,
+      emitIntervalMs: opts.emitIntervalMs,
+      checkpointIntervalMs: opts.checkpointIntervalMs,
+      emitWhenCaughtUp: opts.emitWhenCaughtUp,
     });
     const send = (n: number, from: number) =>
       inner.send(
@@ -257,6 +286,32 @@ describe('processor runtime scheduling', () => {
     assert.ok(s.events.some((e) => e.kind === 'write-end'));
     await s.runtime.stop();
     await s.inner.close();
+    await s.sqlite.close();
+  });
+
+  it('flushes and checkpoints a partition again while its task holds output back, until it is let out', async () => {
+    // Only checkpoints flush here (no caught-up writes, an hour between emits): the first checkpoint
+    // after the input stops is the first flush since the last records, and the task holds its output.
+    const s = await setup({
+      emitIntervalMs: HOUR,
+      checkpointIntervalMs: 20,
+      emitWhenCaughtUp: false,
+      holding: true,
+    });
+    s.runtime.start();
+    await s.send(40, 0);
+    const tasks = () => [...s.tasks.values()] as HoldingTask[];
+    await waitFor('all records processed', () => s.processed() === 40);
+    await waitFor('every task lets its held output out', () => tasks().every((t) => !t.held));
+    for (const t of tasks())
+      if (t.upTo > 0) assert.equal(t.releasedAt, t.upTo, 'released at the end of its input');
+    // and then the partitions are clean: no more checkpoints
+    await new Promise((r) => setTimeout(r, 150));
+    const saves = s.events.filter((e) => e.kind === 'save').length;
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(s.events.filter((e) => e.kind === 'save').length, saves);
+    checkOrder(s.events);
+    await s.runtime.stop();
     await s.sqlite.close();
   });
 });

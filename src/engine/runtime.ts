@@ -68,7 +68,8 @@ interface Owned {
   deadletters: Deadletter[];
 }
 
-const dirty = (o: Owned): boolean => o.position !== o.checkpointed || o.deadletters.length > 0;
+const dirty = (o: Owned): boolean =>
+  o.position !== o.checkpointed || o.deadletters.length > 0 || o.task.holdsOutput?.() === true;
 
 export class ProcessorRuntime {
   readonly spec: ProcessorSpec;
