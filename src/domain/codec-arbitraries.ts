@@ -1,9 +1,9 @@
 // Test-only: fast-check generators of valid records of every bus type (within the limits of validate.ts
 // and codec-checks.ts). Imported by the codec, JSON and validation tests; not by production code.
 import fc from 'fast-check';
+import { ALERT_KIND_ORDER } from './codec-checks.ts';
 import type {
   Alert,
-  AlertKind,
   Candle,
   Deadletter,
   DeadletterReason,
@@ -110,21 +110,11 @@ export const candleArb: fc.Arbitrary<Candle> = fc
     } as Candle;
   });
 
-const ALERT_KINDS: AlertKind[] = [
-  'move_vs_prev_close',
-  'move_in_window',
-  'price_above',
-  'price_below',
-  'pct_move',
-  'volume_zscore',
-  'return_zscore',
-];
-
 export const alertArb: fc.Arbitrary<Alert> = fc.record(
   {
     symbol: symbolArb,
     time: timeArb.map((t) => t as EventTimeMs),
-    kind: fc.constantFrom(...ALERT_KINDS),
+    kind: fc.constantFrom(...ALERT_KIND_ORDER),
     value: finiteArb,
     threshold: finiteArb,
     user: userArb,

@@ -36,7 +36,8 @@ export const MAX_TOPIC_LEN = 249;
 export const MAX_INDICATOR_PERIOD = 10_000;
 export const MAX_INTERVAL_MS = 366 * 24 * 3600 * 1000;
 
-export const ALERT_KINDS: ReadonlySet<AlertKind> = new Set<AlertKind>([
+/** Every alert kind, in the order of the Avro enum's symbols (schemas/alert.v1: the wire index). */
+export const ALERT_KIND_ORDER: readonly AlertKind[] = [
   'move_vs_prev_close',
   'move_in_window',
   'price_above',
@@ -44,7 +45,8 @@ export const ALERT_KINDS: ReadonlySet<AlertKind> = new Set<AlertKind>([
   'pct_move',
   'volume_zscore',
   'return_zscore',
-]);
+];
+export const ALERT_KINDS: ReadonlySet<AlertKind> = new Set<AlertKind>(ALERT_KIND_ORDER);
 
 export const DEADLETTER_REASONS: ReadonlySet<DeadletterReason> = new Set<DeadletterReason>([
   'decode_error',

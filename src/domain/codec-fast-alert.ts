@@ -8,7 +8,13 @@
 // "user<1>"); a record that passes every rule of checkAlert while being read is accepted at once, any
 // other is handed to checkAlert. Writing gives avsc's bytes and refuses what avsc refuses, except a
 // kind that is a key of Object.prototype ("constructor"), which avsc's enum lookup does not refuse.
-import { ALERT_KINDS, checkAlert, MAX_ALERT_ID_LEN, MAX_MESSAGE_LEN } from './codec-checks.ts';
+import {
+  ALERT_KIND_ORDER,
+  ALERT_KINDS,
+  checkAlert,
+  MAX_ALERT_ID_LEN,
+  MAX_MESSAGE_LEN,
+} from './codec-checks.ts';
 import { bind, framed, HEADER_BYTES } from './codec-fast.ts';
 import {
   fail,
@@ -36,15 +42,7 @@ import type { Alert, AlertKind, EventTimeMs } from './types.ts';
 import { accept, MAX_SYMBOL_LEN, MAX_TIME_MS, MIN_TIME_MS, reject, type Verdict } from './validate.ts';
 
 /** The enum's symbols in schema order: the index on the wire is the position here. */
-const KINDS: readonly AlertKind[] = [
-  'move_vs_prev_close',
-  'move_in_window',
-  'price_above',
-  'price_below',
-  'pct_move',
-  'volume_zscore',
-  'return_zscore',
-];
+const KINDS: readonly AlertKind[] = ALERT_KIND_ORDER;
 
 /** The schema the hand-written code implements, field for field (docs and defaults do not matter). */
 const ALERT_V1 = {
