@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Candle, EventTimeMs } from '../domain/types.ts';
+import { ByteReader, ByteWriter } from './bytes.ts';
 import { CandleBook } from './candles.ts';
 import { resolveAnalyticsConfig } from './config.ts';
 import { IndicatorSet } from './indicators/indicator-set.ts';
@@ -364,4 +365,47 @@ test('CandleBook: a drain with no trade since the previous one releases every he
   );
   assert.equal(b.pendingProvisional, 0);
   assert.deepEqual(drain(), []);
+});
+
+test('CandleBook state round-trips with its provisional spacing, and a format-2 state (without it) still reads', () => {
+  const params = {
+    intervalsMs: [1000, 60_000],
+    openBucketsPerSeries: 4,
+    indicators: resolveAnalyticsConfig(),
+    provisionalEveryMs: 1000,
+  };
+  const t0 = 1_700_000_040_000;
+  const a = new CandleBook(['X', 'Y'], params);
+  a.add(0, 10, 1, t0, 1);
+  a.emitProvisional([]);
+  a.add(0, 11, 1, t0 + 200, 2); // X's minute bar held back at the next drain
+  a.emitProvisional([]);
+  const symbols = Int32Array.of(0);
+  const restore = (spacing: boolean): CandleBook => {
+    const w = new ByteWriter();
+    a.write(w, symbols, spacing);
+    const b = new CandleBook(['X', 'Y'], params);
+    const r = new ByteReader(w.finish());
+    b.read(r, symbols, spacing);
+    assert.ok(r.done, 'every byte read');
+    return b;
+  };
+  const next = (b: CandleBook): [number, number][] => {
+    b.add(0, 12, 1, t0 + 400, 3);
+    const out: Candle[] = [];
+    b.emitProvisional(out);
+    return out.map((c) => [c.intervalMs, c.close]);
+  };
+  const withSpacing = restore(true);
+  const plain = restore(false);
+  assert.deepEqual(
+    next(withSpacing),
+    next(a),
+    'restored with its spacing: the same outputs as never stopping',
+  );
+  // format 2 knows no spacing: the held-back minute bar goes out at once, with the latest close
+  assert.deepEqual(next(plain), [
+    [60_000, 12], // dirty since the held-back drain, so first in the list
+    [1000, 12],
+  ]);
 });

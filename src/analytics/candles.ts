@@ -712,7 +712,7 @@ export class CandleBook {
    * its open lanes and, once it has had a final bar, its indicators. Final bars not yet drained are not
    * part of it (the caller snapshots those).
    */
-  write(w: ByteWriter, symbols: Int32Array): void {
+  write(w: ByteWriter, symbols: Int32Array, spacing = true): void {
     w.f64(this.wm);
     w.f64(this.acceptFrom);
     w.f64s(this.nextDue);
@@ -739,10 +739,24 @@ export class CandleBook {
     w.i32s(this.dirtyList.subarray(0, this.dirtyCount));
     for (let i = 0; i < this.dirtyCount; i++) w.f64(this.dirtyFrom[this.dirtyList[i]!]!);
     w.json([...this.spill.entries()]);
+    if (!spacing) return; // format 2 (kept for reading old checkpoints, and tested so)
+    // provisional spacing (format 3): the clock, the last drain's and each series' last update
+    w.f64(this.maxTime);
+    w.f64(this.drainedAt);
+    const at = new Float64Array(symbols.length * this.nIntervals);
+    for (let i = 0; i < symbols.length; i++)
+      at.set(
+        this.provisionalAt.subarray(symbols[i]! * this.nIntervals, (symbols[i]! + 1) * this.nIntervals),
+        i * this.nIntervals,
+      );
+    w.f64s(at);
   }
 
-  /** Reads what `write` wrote for the same `symbols` into a book in its initial state. */
-  read(r: ByteReader, symbols: Int32Array): void {
+  /**
+   * Reads what `write` wrote for the same `symbols` into a book in its initial state. `spacing` false:
+   * a snapshot of format 2, from before provisional spacing (every series then starts unspaced).
+   */
+  read(r: ByteReader, symbols: Int32Array, spacing = true): void {
     this.wm = r.f64();
     this.acceptFrom = r.f64();
     this.nextDue.set(r.f64s(this.nIntervals));
@@ -797,6 +811,16 @@ export class CandleBook {
     if (!Array.isArray(spill)) throw corrupt('spill section is not an array');
     this.spill = new Map(spill as [number, SpillBar[]][]);
     this.finals.clear();
+    if (spacing) {
+      this.maxTime = r.f64();
+      this.drainedAt = r.f64();
+      const at = r.f64s(symbols.length * this.nIntervals);
+      for (let i = 0; i < symbols.length; i++)
+        this.provisionalAt.set(
+          at.subarray(i * this.nIntervals, (i + 1) * this.nIntervals),
+          symbols[i]! * this.nIntervals,
+        );
+    }
   }
 }
 

@@ -15,8 +15,10 @@ const MAGIC = 0x54534d41; // "TSMA"
 /**
  * 2: only the symbols that have had a trade are written, each series by its live contents (open lanes,
  * indicators once warm, window deques); the universe by its size and SHA-256, not its names.
+ * 3: and the candle book's provisional spacing (its clock and each series' last provisional update).
+ * Format 2 is still read (spacing starts afresh).
  */
-const VERSION = 2;
+const VERSION = 3;
 
 /** size (u32) + SHA-256 of the symbol names, per universe object (a partition's tasks share one). */
 const fingerprints = new WeakMap<Universe, Uint8Array>();
@@ -189,7 +191,7 @@ export class MarketAnalytics {
     const r = new ByteReader(bytes);
     if (r.u32() !== MAGIC) throw corrupt('not an analytics snapshot');
     const v = r.u32();
-    if (v !== VERSION) throw corrupt(`version ${v}, expected ${VERSION}`);
+    if (v !== VERSION && v !== 2) throw corrupt(`version ${v}, expected ${VERSION}`);
     const size = r.u32();
     const fingerprint = r.u8s();
     const own = fingerprintOf(universe);
@@ -214,7 +216,7 @@ export class MarketAnalytics {
     }
     m.tradedList.set(symbols);
     m.tradedCount = symbols.length;
-    m.candles.read(r, symbols);
+    m.candles.read(r, symbols, v >= 3);
     m.alerts.read(r, symbols);
     m.anomalies.read(r, symbols);
     const pending = r.json() as { finals?: unknown; alerts?: unknown };

@@ -86,7 +86,7 @@ test('restore refuses the previous format, a bad symbol list and another univers
   const corrupt = (e: unknown): boolean => isTickstreamError(e, 'CHECKPOINT_CORRUPT');
   const v1 = snap.slice();
   new DataView(v1.buffer).setUint32(4, 1, true);
-  assert.throws(() => MarketAnalytics.restore(v1, CFG, U), /version 1, expected 2/);
+  assert.throws(() => MarketAnalytics.restore(v1, CFG, U), /version 1, expected 3/);
   assert.throws(() => MarketAnalytics.restore(v1, CFG, U), corrupt);
   const renamed = new Universe(U.infos.map((i, n) => (n === 509 ? { ...i, symbol: 'ZZZZ' } : i)));
   assert.throws(() => MarketAnalytics.restore(snap, CFG, renamed), /different symbol universe/);
