@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { bytesEqual, dbl, frame, str, zz } from './avro-by-hand.ts';
 import {
   decodeCandle,
   decodeCandleAvsc,
@@ -21,26 +22,14 @@ import {
   FAST_CANDLE_ID,
   FAST_CANDLE_WRITES,
 } from './codec-fast-candle.ts';
-import { mutate, mutationArb, zz } from './codec-mutations.ts';
+import { mutate, mutationArb } from './codec-mutations.ts';
 import { isTickstreamError } from './errors.ts';
 import type { Candle, DurationMs, EventTimeMs, IndicatorValues, Price, Quantity } from './types.ts';
 import { MAX_LONG, MAX_TIME_MS, MIN_TIME_MS, type Verdict } from './validate.ts';
 
 // ---- independent Avro pieces (BigInt zigzag from the spec, Buffer for doubles and UTF-8) -----------
 
-const str = (s: string): number[] => [...zz(Buffer.byteLength(s)), ...Buffer.from(s)];
-const dbl = (x: number): number[] => {
-  const b = Buffer.alloc(8);
-  b.writeDoubleLE(x);
-  return [...b];
-};
-const frame = (id: number, body: number[]): Uint8Array => {
-  const h = Buffer.alloc(5);
-  h.writeUInt32BE(id, 1);
-  return Uint8Array.from([...h, ...body]);
-};
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const bytesEqual = (a: Uint8Array, b: Uint8Array): void => assert.equal(hex(a), hex(b));
 const T = 1_700_000_000_000;
 
 const candle = (over: Partial<Candle> = {}): Candle => ({

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { bytesEqual, dbl, frame, str, zz } from './avro-by-hand.ts';
 import {
   decodeFill,
   decodeFillAvsc,
@@ -27,7 +28,7 @@ import {
   FAST_TRADE_ID,
   FAST_TRADE_WRITES,
 } from './codec-fast.ts';
-import { mutate, mutationArb, zz } from './codec-mutations.ts';
+import { mutate, mutationArb } from './codec-mutations.ts';
 import { isTickstreamError } from './errors.ts';
 import type { EventTimeMs, Fill, Price, Quantity, Trade } from './types.ts';
 import { MAX_LONG, type Verdict } from './validate.ts';
@@ -43,17 +44,6 @@ const unzz = (bytes: Uint8Array, at: number): bigint => {
     if ((bytes[i]! & 0x80) === 0) break;
   }
   return (z >> 1n) ^ -(z & 1n);
-};
-const str = (s: string): number[] => [...zz(Buffer.byteLength(s)), ...Buffer.from(s)];
-const dbl = (x: number): number[] => {
-  const b = Buffer.alloc(8);
-  b.writeDoubleLE(x);
-  return [...b];
-};
-const frame = (id: number, body: number[]): Uint8Array => {
-  const h = Buffer.alloc(5);
-  h.writeUInt32BE(id, 1);
-  return Uint8Array.from([...h, ...body]);
 };
 const T = 1_700_000_000_000;
 
@@ -100,9 +90,6 @@ describe('binding', () => {
 const fillArbSample = (): Fill => fc.sample(fillArb, { numRuns: 1, seed: 7 })[0]!;
 
 // ---- encoding ---------------------------------------------------------------------------------------
-
-const bytesEqual = (a: Uint8Array, b: Uint8Array): void =>
-  assert.equal(Buffer.from(a).toString('hex'), Buffer.from(b).toString('hex'));
 
 /** Any UTF-16 code unit, lone surrogates included: avsc's own encoder and Buffer's treat those differently. */
 const anyText = (max: number) =>

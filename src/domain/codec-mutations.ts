@@ -2,17 +2,7 @@
 // duplicate, corrupt the header), shared by the codec's fuzz tests. See shared/notes/hostile-input.md.
 import fc from 'fast-check';
 
-/** Avro zigzag varint of any long, written from the spec (independent of avsc). */
-export const zz = (n: number | bigint): number[] => {
-  let z = (BigInt(n) << 1n) ^ (BigInt(n) >> 63n);
-  const out: number[] = [];
-  while (z >= 0x80n) {
-    out.push(Number(z & 0x7fn) | 0x80);
-    z >>= 7n;
-  }
-  out.push(Number(z));
-  return out;
-};
+import { zz } from './avro-by-hand.ts';
 
 export type Mutation =
   | { kind: 'flip'; at: number; xor: number }

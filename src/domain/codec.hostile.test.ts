@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import avro from 'avsc';
 import fc from 'fast-check';
+import { dbl, frame, str, zz } from './avro-by-hand.ts';
 import {
   decodeAlert,
   decodeCandle,
@@ -40,24 +41,13 @@ import {
   checkPosition,
   DEADLETTER_REASONS,
 } from './codec-checks.ts';
-import { mutate, mutationArb, zz } from './codec-mutations.ts';
+import { mutate, mutationArb } from './codec-mutations.ts';
 import { compileScanner, type ScanState } from './codec-scan.ts';
 import type { Trade } from './types.ts';
 import { checkFill, checkTrade, type Rejection, type Verdict } from './validate.ts';
 
 // ---- hand-built Avro, independent of avsc ----------------------------------------------------------
 
-const str = (s: string): number[] => [...zz(Buffer.byteLength(s)), ...Buffer.from(s)];
-const dbl = (x: number): number[] => {
-  const b = Buffer.alloc(8);
-  b.writeDoubleLE(x);
-  return [...b];
-};
-const frame = (id: number, body: number[]): Uint8Array => {
-  const h = Buffer.alloc(5);
-  h.writeUInt32BE(id, 1);
-  return Uint8Array.from([...h, ...body]);
-};
 const T = 1_700_000_000_000;
 /** A valid trade body up to (excluding) the conditions array. */
 const tradeHead = (): number[] => [...str('AAPL'), ...dbl(190.5), ...dbl(100), ...zz(T)];

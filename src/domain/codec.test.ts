@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { zz } from './avro-by-hand.ts';
 import {
   decodeAlert,
   decodeCandle,
@@ -51,18 +52,6 @@ const roundTrip = <T>(
   );
 };
 
-/** Zigzag varint of a long, written independently of avsc (BigInt, from the Avro spec). */
-const zigzagVarint = (n: number): number[] => {
-  let z = (BigInt(n) << 1n) ^ (BigInt(n) >> 63n);
-  const out: number[] = [];
-  while (z >= 0x80n) {
-    out.push(Number(z & 0x7fn) | 0x80);
-    z >>= 7n;
-  }
-  out.push(Number(z));
-  return out;
-};
-
 const trade = (over: Partial<Trade> = {}): Trade => ({
   symbol: 'AAPL',
   price: 190.5 as Price,
@@ -92,7 +81,7 @@ describe('wire format', () => {
       ...Buffer.from('AAPL'),
       ...[0x00, 0x00, 0x00, 0x00, 0x00, 0xd0, 0x67, 0x40], // 190.5 = 0x4067d00000000000, little-endian
       ...[0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x59, 0x40], // 100 = 0x4059000000000000
-      ...zigzagVarint(1_700_000_000_000),
+      ...zz(1_700_000_000_000),
       0x04, // one block of 2 conditions
       ...[0x02, 0x31], // "1"
       ...[0x04, 0x31, 0x32], // "12"
