@@ -11,17 +11,17 @@
 // (comma-separated names to run). Besides rows/s, each figure has rows per CPU-second of this process
 // and, when the node is the local stack's, of the Cassandra process (from /proc): on a shared machine
 // those move far less than the wall-clock figure.
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Client } from 'cassandra-driver';
 import { ConfigSchema } from '../src/config.ts';
-import { type Candle, duration, eventTime, price, quantity, type Trade } from '../src/domain/types.ts';
+import type { Candle, Trade } from '../src/domain/types.ts';
 import { CassandraStore, type CassandraStoreOptions } from '../src/store/cassandra/index.ts';
+import { procCpuSeconds, stackPid } from './kafka-stack.ts';
 import { report } from './lib.ts';
+import { candleRows, tradeRows } from './store-rows.ts';
 
 const BATCH = 1000;
 const SYMBOLS = Array.from({ length: 200 }, (_, i) => `SYM${i}`);
-const T0 = Date.UTC(2024, 0, 16, 9, 30);
 const MIN_MS = Number(process.env.BENCH_CASSANDRA_MS ?? 3000);
 /**
  * Writes before the first figure, not counted: a node started just before the bench spends a large
@@ -41,71 +41,13 @@ const cfgOf = (concurrency: number) =>
  * or undefined when it is not ours (BENCH_CASSANDRA elsewhere) or unreadable. Lets the bench report
  * rows per server CPU-second, which moves far less than wall-clock rows/s on a shared machine.
  */
-const serverPid = ((): number | undefined => {
-  try {
-    const pid = Number(
-      readFileSync(new URL('../.stack/cassandra/cassandra.pid', import.meta.url), 'utf8').trim(),
-    );
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-})();
-const CLK_TCK = 100;
-const serverCpuS = (): number | undefined => {
-  if (serverPid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${serverPid}/stat`, 'utf8');
-    // Fields after the command (which may hold spaces): utime and stime are the 12th and 13th.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-};
+const serverPid = stackPid('cassandra');
+const serverCpuS = (): number | undefined =>
+  serverPid === undefined ? undefined : procCpuSeconds(serverPid);
 
 let seqBase = 0;
-const candleBatch = (): Candle[] => {
-  const n = seqBase++;
-  const out = new Array<Candle>(BATCH);
-  for (let i = 0; i < BATCH; i++) {
-    const k = n * BATCH + i;
-    const p = 100 + (k % 97) * 0.01;
-    out[i] = {
-      symbol: SYMBOLS[k % SYMBOLS.length]!,
-      intervalMs: duration(60_000),
-      start: eventTime(T0 + Math.floor(k / SYMBOLS.length) * 60_000),
-      open: price(p),
-      high: price(p + 0.5),
-      low: price(p - 0.5),
-      close: price(p + 0.1),
-      volume: quantity(1000 + (k % 13)),
-      vwap: price(p + 0.05),
-      trades: 42,
-      final: k % 2 === 0,
-      indicators: { sma: { 5: p, 20: p - 0.2 }, ema: { 12: p + 0.01 }, rsi: 51.3 },
-    };
-  }
-  return out;
-};
-
-const tradeBatch = (): Trade[] => {
-  const n = seqBase++;
-  const out = new Array<Trade>(BATCH);
-  for (let i = 0; i < BATCH; i++) {
-    const k = n * BATCH + i;
-    out[i] = {
-      symbol: SYMBOLS[k % SYMBOLS.length]!,
-      price: price(100 + (k % 101) * 0.01),
-      size: quantity(1 + (k % 300)),
-      time: eventTime(T0 + Math.floor(k / 10)),
-      conditions: k % 5 === 0 ? ['@', 'I'] : [],
-      seq: k,
-    };
-  }
-  return out;
-};
-
+const candleBatch = () => candleRows(seqBase++, BATCH, SYMBOLS);
+const tradeBatch = () => tradeRows(seqBase++, BATCH, SYMBOLS);
 /**
  * Rows per wall second and per CPU second of this process over at least MIN_MS, `inFlight` calls at a
  * time, after a warm-up. Batches are built outside the timed region (they are the producer's cost).

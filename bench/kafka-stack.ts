@@ -52,10 +52,10 @@ export const procCpuSeconds = (pid: number): number | undefined => {
   }
 };
 
-/** The local broker's pid (scripts/stack keeps it in .stack/kafka/kafka.pid). */
-export const kafkaPid = (): number | undefined => {
+/** The pid of a component of the local stack (scripts/stack keeps it in .stack/<name>/<name>.pid). */
+export const stackPid = (name: 'kafka' | 'cassandra'): number | undefined => {
   try {
-    const pid = Number(readFileSync(join(ROOT, '.stack', 'kafka', 'kafka.pid'), 'utf8').trim());
+    const pid = Number(readFileSync(join(ROOT, '.stack', name, `${name}.pid`), 'utf8').trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
@@ -64,7 +64,7 @@ export const kafkaPid = (): number | undefined => {
 
 /** CPU seconds of this process, the broker and the whole machine over an interval. */
 export class CpuMeter {
-  private readonly broker = kafkaPid();
+  private readonly broker = stackPid('kafka');
   private self0 = process.cpuUsage();
   private broker0 = 0;
   private t0 = 0;

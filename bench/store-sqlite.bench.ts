@@ -5,13 +5,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Candle, duration, eventTime, price, quantity, type Trade } from '../src/domain/types.ts';
 import { SqliteStore } from '../src/store/index.ts';
 import { report } from './lib.ts';
+import { candleRows, tradeRows } from './store-rows.ts';
 
 const BATCH = 1000;
 const SYMBOLS = Array.from({ length: 100 }, (_, i) => `SYM${i}`);
-const T0 = Date.UTC(2024, 0, 16, 9, 30);
+const candleBatch = (n: number) => candleRows(n, BATCH, SYMBOLS);
+const tradeBatch = (n: number) => tradeRows(n, BATCH, SYMBOLS);
 const MIN_MS = 1500;
 
 /**
@@ -45,45 +46,6 @@ const run = async <T>(name: string, make: (n: number) => T[], write: (batch: T[]
   const r = await measure(make, write);
   report(name, Math.round(r.wall), 'rows/s');
   report(`${name}-cpu`, Math.round(r.cpu), 'rows/cpu-s');
-};
-
-const candleBatch = (n: number): Candle[] => {
-  const out = new Array<Candle>(BATCH);
-  for (let i = 0; i < BATCH; i++) {
-    const k = n * BATCH + i;
-    const p = 100 + (k % 97) * 0.01;
-    out[i] = {
-      symbol: SYMBOLS[k % SYMBOLS.length]!,
-      intervalMs: duration(60_000),
-      start: eventTime(T0 + Math.floor(k / SYMBOLS.length) * 60_000),
-      open: price(p),
-      high: price(p + 0.5),
-      low: price(p - 0.5),
-      close: price(p + 0.1),
-      volume: quantity(1000 + (k % 13)),
-      vwap: price(p + 0.05),
-      trades: 42,
-      final: k % 2 === 0,
-      indicators: { sma: { 5: p, 20: p - 0.2 }, ema: { 12: p + 0.01 }, rsi: 51.3 },
-    };
-  }
-  return out;
-};
-
-const tradeBatch = (n: number): Trade[] => {
-  const out = new Array<Trade>(BATCH);
-  for (let i = 0; i < BATCH; i++) {
-    const k = n * BATCH + i;
-    out[i] = {
-      symbol: SYMBOLS[k % SYMBOLS.length]!,
-      price: price(100 + (k % 101) * 0.01),
-      size: quantity(1 + (k % 300)),
-      time: eventTime(T0 + Math.floor(k / 10)),
-      conditions: k % 5 === 0 ? ['@', 'I'] : [],
-      seq: k,
-    };
-  }
-  return out;
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'tickstream-bench-store-'));
