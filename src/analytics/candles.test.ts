@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Candle, EventTimeMs } from '../domain/types.ts';
 import { ByteReader, ByteWriter } from './bytes.ts';
-import { CandleBook } from './candles.ts';
+import { CandleBook, spillBarOf } from './candles.ts';
 import { resolveAnalyticsConfig } from './config.ts';
 import { IndicatorSet } from './indicators/indicator-set.ts';
 import { MarketAnalytics } from './market.ts';
@@ -408,4 +408,28 @@ test('CandleBook state round-trips with its provisional spacing, and a format-2 
     [60_000, 12], // dirty since the held-back drain, so first in the list
     [1000, 12],
   ]);
+});
+
+test('a spilled bar reads from its array form and from the object form older snapshots wrote', () => {
+  const old = {
+    start: 60_000,
+    open: 10,
+    high: 12,
+    low: 9,
+    close: 11,
+    volume: 5,
+    pv: 52,
+    count: 3,
+    openT: 60_001,
+    openSeq: 7,
+    closeT: 60_900,
+    closeSeq: 9,
+  };
+  // lane layout: start, high, low, volume, pv, count, openT, openSeq, open, closeT, closeSeq, close
+  const lane = [60_000, 12, 9, 5, 52, 3, 60_001, 7, 10, 60_900, 9, 11];
+  assert.deepEqual([...spillBarOf(old)], lane);
+  assert.deepEqual([...spillBarOf(lane)], lane);
+  for (const bad of [null, 3, lane.slice(1), [...lane.slice(0, 11), null], { ...old, close: 'x' }]) {
+    assert.throws(() => spillBarOf(bad), { code: 'CHECKPOINT_CORRUPT' });
+  }
 });

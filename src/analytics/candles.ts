@@ -20,21 +20,11 @@ export interface CandleBookParams {
   provisionalEveryMs?: number;
 }
 
-/** An open bucket that did not fit in its series' lanes. */
-interface SpillBar {
-  start: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  pv: number;
-  count: number;
-  openT: number;
-  openSeq: number;
-  closeT: number;
-  closeSeq: number;
-}
+/**
+ * An open bucket that did not fit in its series' lanes: F floats in a lane's layout, so the code that
+ * updates, finalises and emits a lane serves it too (as `(array, offset 0)`).
+ */
+type SpillBar = Float64Array;
 
 /** Called for every final bar (after its indicators were updated), with what anomaly scoring needs. */
 export type FinalBarListener = (
@@ -117,6 +107,9 @@ export class CandleBook {
   private acceptFrom = Number.NEGATIVE_INFINITY;
   // scratch for ordering a slot's buckets
   private readonly order: number[] = [];
+  /** Where nextOpen found its bucket (a lane of `bars`, or a spilled bar at 0). */
+  private foundIn: Float64Array = new Float64Array(F);
+  private foundAt = 0;
   /** Interval index of the finest interval (its provisional bars go out on every drain). */
   private readonly finest: number;
   private readonly provisionalEveryMs: number;
@@ -191,7 +184,7 @@ export class CandleBook {
       if (time >= nw && time < nw + iv) {
         const o = this.newestAt[slot]!;
         if (bars[o + START] === nw) {
-          this.update(o, price, size, time, seq);
+          this.update(bars, o, price, size, time, seq);
           this.markDirty(slot, nw);
           continue;
         }
@@ -201,7 +194,7 @@ export class CandleBook {
       const o = this.laneAt(slot, b);
       const cur = bars[o + START]!;
       if (cur === st) {
-        this.update(o, price, size, time, seq);
+        this.update(bars, o, price, size, time, seq);
       } else {
         if (!Number.isNaN(cur)) {
           // lane taken by another open bucket
@@ -212,7 +205,7 @@ export class CandleBook {
           }
           this.spillLane(slot, o);
         }
-        this.init(o, st, price, size, time, seq);
+        this.init(bars, o, st, price, size, time, seq);
         const due = st + iv;
         if (due < this.nextDue[k]!) this.nextDue[k] = due;
       }
@@ -233,8 +226,15 @@ export class CandleBook {
     if (start < this.dirtyFrom[slot]!) this.dirtyFrom[slot] = start;
   }
 
-  private init(o: number, st: number, price: number, size: number, time: number, seq: number): void {
-    const b = this.bars;
+  private init(
+    b: Float64Array,
+    o: number,
+    st: number,
+    price: number,
+    size: number,
+    time: number,
+    seq: number,
+  ): void {
     b[o + START] = st;
     b[o + HIGH] = price;
     b[o + LOW] = price;
@@ -249,8 +249,7 @@ export class CandleBook {
     b[o + CLOSE] = price;
   }
 
-  private update(o: number, price: number, size: number, time: number, seq: number): void {
-    const b = this.bars;
+  private update(b: Float64Array, o: number, price: number, size: number, time: number, seq: number): void {
     if (price > b[o + HIGH]!) b[o + HIGH] = price;
     if (price < b[o + LOW]!) b[o + LOW] = price;
     b[o + VOLUME] = b[o + VOLUME]! + size;
@@ -272,20 +271,7 @@ export class CandleBook {
 
   private spillLane(slot: number, o: number): void {
     const b = this.bars;
-    const bar: SpillBar = {
-      start: b[o + START]!,
-      open: b[o + OPEN]!,
-      high: b[o + HIGH]!,
-      low: b[o + LOW]!,
-      close: b[o + CLOSE]!,
-      volume: b[o + VOLUME]!,
-      pv: b[o + PV]!,
-      count: b[o + COUNT]!,
-      openT: b[o + OPEN_T]!,
-      openSeq: b[o + OPEN_SEQ]!,
-      closeT: b[o + CLOSE_T]!,
-      closeSeq: b[o + CLOSE_SEQ]!,
-    };
+    const bar: SpillBar = b.slice(o, o + F);
     const list = this.spill.get(slot);
     if (list === undefined) this.spill.set(slot, [bar]);
     else list.push(bar);
@@ -306,41 +292,16 @@ export class CandleBook {
       list = [];
       this.spill.set(slot, list);
     }
-    const bar = list.find((x) => x.start === st);
-    if (bar === undefined) {
-      list.push({
-        start: st,
-        open: price,
-        high: price,
-        low: price,
-        close: price,
-        volume: size,
-        pv: price * size,
-        count: 1,
-        openT: time,
-        openSeq: seq,
-        closeT: time,
-        closeSeq: seq,
-      });
-      const due = st + this.iv[k]!;
-      if (due < this.nextDue[k]!) this.nextDue[k] = due;
+    const bar = list.find((x) => x[START] === st);
+    if (bar !== undefined) {
+      this.update(bar, 0, price, size, time, seq);
       return;
     }
-    if (price > bar.high) bar.high = price;
-    if (price < bar.low) bar.low = price;
-    bar.volume += size;
-    bar.pv += price * size;
-    bar.count += 1;
-    if (time < bar.openT || (time === bar.openT && seq < bar.openSeq)) {
-      bar.open = price;
-      bar.openT = time;
-      bar.openSeq = seq;
-    }
-    if (time > bar.closeT || (time === bar.closeT && seq > bar.closeSeq)) {
-      bar.close = price;
-      bar.closeT = time;
-      bar.closeSeq = seq;
-    }
+    const fresh: SpillBar = new Float64Array(F);
+    this.init(fresh, 0, st, price, size, time, seq);
+    list.push(fresh);
+    const due = st + this.iv[k]!;
+    if (due < this.nextDue[k]!) this.nextDue[k] = due;
   }
 
   /**
@@ -414,53 +375,30 @@ export class CandleBook {
     }
   }
 
-  /** Adds a final bar to its series' indicators and logs it with their values. */
-  private logFinal(
-    s: number,
-    k: number,
-    slot: number,
-    start: number,
-    open: number,
-    high: number,
-    low: number,
-    close: number,
-    volume: number,
-    pv: number,
-    count: number,
-  ): void {
+  /**
+   * Adds the final bar at b[o..o + F) (a lane, or a spilled bar at 0) to its series' indicators, logs
+   * it with their values, and empties it.
+   */
+  private logFinal(s: number, k: number, slot: number, b: Float64Array, o: number): void {
     const set = this.sets[slot]!;
+    const start = b[o + START]!;
+    const close = b[o + CLOSE]!;
+    const volume = b[o + VOLUME]!;
     set.add(close);
     const r = this.finals.append();
     const d = this.finals.data;
     d[r + R_SLOT] = slot;
     d[r + R_START] = start;
-    d[r + R_OPEN] = open;
-    d[r + R_HIGH] = high;
-    d[r + R_LOW] = low;
+    d[r + R_OPEN] = b[o + OPEN]!;
+    d[r + R_HIGH] = b[o + HIGH]!;
+    d[r + R_LOW] = b[o + LOW]!;
     d[r + R_CLOSE] = close;
     d[r + R_VOLUME] = volume;
-    d[r + R_PV] = pv;
-    d[r + R_COUNT] = count;
+    d[r + R_PV] = b[o + PV]!;
+    d[r + R_COUNT] = b[o + COUNT]!;
     set.writeRaw(d, r + R_INDICATORS);
-    this.onFinal?.(s, k, start, volume, close);
-  }
-
-  private logLane(s: number, k: number, slot: number, o: number): void {
-    const b = this.bars;
-    this.logFinal(
-      s,
-      k,
-      slot,
-      b[o + START]!,
-      b[o + OPEN]!,
-      b[o + HIGH]!,
-      b[o + LOW]!,
-      b[o + CLOSE]!,
-      b[o + VOLUME]!,
-      b[o + PV]!,
-      b[o + COUNT]!,
-    );
     b[o + START] = Number.NaN;
+    this.onFinal?.(s, k, start, volume, close);
   }
 
   /** Finalises the slot's due buckets in start order; returns the smallest end among those still open. */
@@ -480,7 +418,10 @@ export class CandleBook {
       else if (st < minOpen) minOpen = st;
     }
     if (spilled !== undefined) {
-      for (const bar of spilled) if (bar.start + iv > wm && bar.start < minOpen) minOpen = bar.start;
+      for (const bar of spilled) {
+        const st = bar[START]!;
+        if (st + iv > wm && st < minOpen) minOpen = st;
+      }
     }
     if (nDue === 0 && spilled === undefined) return minOpen + iv;
     if (spilled === undefined) {
@@ -491,7 +432,7 @@ export class CandleBook {
           const st = b[o + START]!;
           if (!Number.isNaN(st) && st + iv <= wm && (best < 0 || st < b[best + START]!)) best = o;
         }
-        this.logLane(s, k, slot, best);
+        this.logFinal(s, k, slot, this.bars, best);
       }
       return minOpen + iv;
     }
@@ -502,29 +443,14 @@ export class CandleBook {
       const st = b[o + START]!;
       if (!Number.isNaN(st) && st + iv <= wm) order.push(o);
     }
-    for (let i = 0; i < spilled.length; i++) if (spilled[i]!.start + iv <= wm) order.push(-1 - i);
-    const startOf = (x: number): number => (x >= 0 ? b[x + START]! : spilled[-1 - x]!.start);
+    for (let i = 0; i < spilled.length; i++) if (spilled[i]![START]! + iv <= wm) order.push(-1 - i);
+    const startOf = (x: number): number => (x >= 0 ? b[x + START]! : spilled[-1 - x]![START]!);
     order.sort((x, y) => startOf(x) - startOf(y));
     for (const x of order) {
-      if (x >= 0) this.logLane(s, k, slot, x);
-      else {
-        const bar = spilled[-1 - x]!;
-        this.logFinal(
-          s,
-          k,
-          slot,
-          bar.start,
-          bar.open,
-          bar.high,
-          bar.low,
-          bar.close,
-          bar.volume,
-          bar.pv,
-          bar.count,
-        );
-      }
+      if (x >= 0) this.logFinal(s, k, slot, b, x);
+      else this.logFinal(s, k, slot, spilled[-1 - x]!, 0);
     }
-    const left = spilled.filter((x) => x.start + iv > wm);
+    const left = spilled.filter((x) => !Number.isNaN(x[START]!)); // logFinal empties what it logs
     if (left.length === 0) this.spill.delete(slot);
     else this.spill.set(slot, left);
     return minOpen + iv;
@@ -533,8 +459,9 @@ export class CandleBook {
   /**
    * Pushes one provisional candle per series whose forming (newest) bar changed since the last call and
    * is still open (a coarser series at most once per provisionalEveryMs of event time; until then it
-   * stays dirty, and a call with no trade since the previous one emits it). Its indicators are computed as if it closed now (replace semantics, no state change):
-   * the final bars' state, plus the closes of any older buckets still open (in order), plus its close.
+   * stays dirty, and a call with no trade since the previous one emits it). Its indicators are computed
+   * as if it closed now (replace semantics, no state change): the final bars' state, plus the closes of
+   * any older buckets still open (in order), plus its close.
    */
   emitProvisional(out: Candle[]): void {
     const nInt = this.nIntervals;
@@ -562,49 +489,33 @@ export class CandleBook {
       const k = slot % nInt; // int32 % int32: cheap
       const o = this.laneAt(slot, Math.floor(st / this.iv[k]!));
       if (b[o + START] !== st) continue; // finalised since: its final candle is already out
-      out.push(
-        this.provisional(
-          slot,
-          st,
-          b[o + OPEN]!,
-          b[o + HIGH]!,
-          b[o + LOW]!,
-          b[o + CLOSE]!,
-          b[o + VOLUME]!,
-          b[o + PV]!,
-          b[o + COUNT]!,
-        ),
-      );
+      out.push(this.provisional(slot, b, o));
     }
     this.dirtyCount = kept;
   }
 
-  /** A provisional candle of an open bucket, with indicators as if it and the open buckets before it closed now. */
-  private provisional(
-    slot: number,
-    start: number,
-    open: number,
-    high: number,
-    low: number,
-    close: number,
-    volume: number,
-    pv: number,
-    count: number,
-  ): Candle {
+  /**
+   * A provisional candle of the open bucket at b[o..o + F) (a lane, or a spilled bar at 0), with
+   * indicators as if it and the open buckets before it closed now.
+   */
+  private provisional(slot: number, b: Float64Array, o: number): Candle {
     const k = slot % this.nIntervals;
+    const start = b[o + START]!;
+    const close = b[o + CLOSE]!;
+    const volume = b[o + VOLUME]!;
     const n = this.olderOpenCloses(slot, start);
     this.extras[n] = close;
     return {
       symbol: this.symbols[(slot - k) / this.nIntervals]!,
       intervalMs: this.iv[k]! as DurationMs,
       start: start as EventTimeMs,
-      open: open as Price,
-      high: high as Price,
-      low: low as Price,
+      open: b[o + OPEN]! as Price,
+      high: b[o + HIGH]! as Price,
+      low: b[o + LOW]! as Price,
       close: close as Price,
       volume: volume as Quantity,
-      vwap: (pv / volume) as Price,
-      trades: count,
+      vwap: (b[o + PV]! / volume) as Price,
+      trades: b[o + COUNT]!,
       final: false,
       indicators: this.sets[slot]!.valuesAfter(this.extras, n + 1),
     };
@@ -612,98 +523,57 @@ export class CandleBook {
 
   /** Provisional candles for the slot's open buckets with start in [from, before), ascending (rare path). */
   private emitOlderOpen(slot: number, from: number, before: number, out: Candle[]): void {
-    const b = this.bars;
-    const first = slot * this.lanes * F;
-    const end = first + this.lanes * F;
-    const spilled = this.spill.size === 0 ? undefined : this.spill.get(slot);
-    let last = from - 1;
-    for (;;) {
-      // the next open bucket after `last` (lanes, then spills), as in olderOpenCloses
-      let best = Number.POSITIVE_INFINITY;
-      let lane = -1;
-      let spill: SpillBar | undefined;
-      for (let o = first; o < end; o += F) {
-        const st = b[o + START]!;
-        if (st > last && st < before && st < best) {
-          best = st;
-          lane = o;
-          spill = undefined;
-        }
-      }
-      if (spilled !== undefined) {
-        for (const bar of spilled) {
-          if (bar.start > last && bar.start < before && bar.start < best) {
-            best = bar.start;
-            spill = bar;
-          }
-        }
-      }
-      if (best === Number.POSITIVE_INFINITY) return;
-      last = best;
-      out.push(
-        spill === undefined
-          ? this.provisional(
-              slot,
-              best,
-              b[lane + OPEN]!,
-              b[lane + HIGH]!,
-              b[lane + LOW]!,
-              b[lane + CLOSE]!,
-              b[lane + VOLUME]!,
-              b[lane + PV]!,
-              b[lane + COUNT]!,
-            )
-          : this.provisional(
-              slot,
-              best,
-              spill.open,
-              spill.high,
-              spill.low,
-              spill.close,
-              spill.volume,
-              spill.pv,
-              spill.count,
-            ),
-      );
+    for (let last = from - 1; ; ) {
+      last = this.nextOpen(slot, last, before);
+      if (last === Number.POSITIVE_INFINITY) return;
+      out.push(this.provisional(slot, this.foundIn, this.foundAt));
     }
   }
 
   /** Writes the closes of the slot's open buckets older than `before`, in start order, into `extras`. */
   private olderOpenCloses(slot: number, before: number): number {
-    const b = this.bars;
-    const first = slot * this.lanes * F;
-    const end = first + this.lanes * F;
     let n = 0;
-    const spilled = this.spill.size === 0 ? undefined : this.spill.get(slot);
-    let last = Number.NEGATIVE_INFINITY;
-    // Ascending walk without allocating: repeatedly take the smallest start in (last, before).
-    for (;;) {
-      let best = Number.POSITIVE_INFINITY;
-      let bestClose = 0;
-      for (let o = first; o < end; o += F) {
-        const st = b[o + START]!;
-        if (st > last && st < before && st < best) {
-          best = st;
-          bestClose = b[o + CLOSE]!;
-        }
-      }
-      if (spilled !== undefined) {
-        for (const bar of spilled) {
-          if (bar.start > last && bar.start < before && bar.start < best) {
-            best = bar.start;
-            bestClose = bar.close;
-          }
-        }
-      }
-      if (best === Number.POSITIVE_INFINITY) return n;
+    for (let last = Number.NEGATIVE_INFINITY; ; ) {
+      last = this.nextOpen(slot, last, before);
+      if (last === Number.POSITIVE_INFINITY) return n;
       if (n + 1 >= this.extras.length) {
         const bigger = new Float64Array(this.extras.length * 2);
         bigger.set(this.extras);
         this.extras = bigger;
       }
-      this.extras[n++] = bestClose;
-      last = best;
+      this.extras[n++] = this.foundIn[this.foundAt + CLOSE]!;
     }
+  }
+
+  /**
+   * The smallest start among the slot's open buckets (lanes and spills) in (after, before), or +∞; the
+   * bucket is then at foundIn[foundAt..]. Repeated calls walk them in order without allocating.
+   */
+  private nextOpen(slot: number, after: number, before: number): number {
+    const b = this.bars;
+    const first = slot * this.lanes * F;
+    const end = first + this.lanes * F;
+    let best = Number.POSITIVE_INFINITY;
+    for (let o = first; o < end; o += F) {
+      const st = b[o + START]!; // NaN (an empty lane) fails every comparison
+      if (st > after && st < before && st < best) {
+        best = st;
+        this.foundIn = b;
+        this.foundAt = o;
+      }
+    }
+    const spilled = this.spill.size === 0 ? undefined : this.spill.get(slot);
+    if (spilled !== undefined) {
+      for (const bar of spilled) {
+        const st = bar[START]!;
+        if (st > after && st < before && st < best) {
+          best = st;
+          this.foundIn = bar;
+          this.foundAt = 0;
+        }
+      }
+    }
+    return best;
   }
 
   /**
@@ -738,7 +608,7 @@ export class CandleBook {
     }
     w.i32s(this.dirtyList.subarray(0, this.dirtyCount));
     for (let i = 0; i < this.dirtyCount; i++) w.f64(this.dirtyFrom[this.dirtyList[i]!]!);
-    w.json([...this.spill.entries()]);
+    w.json([...this.spill].map(([slot, bars]) => [slot, bars.map((bar) => Array.from(bar))]));
     if (!spacing) return; // format 2 (kept for reading old checkpoints, and tested so)
     // provisional spacing (format 3): the clock, the last drain's and each series' last update
     w.f64(this.maxTime);
@@ -809,7 +679,12 @@ export class CandleBook {
     });
     const spill = r.json();
     if (!Array.isArray(spill)) throw corrupt('spill section is not an array');
-    this.spill = new Map(spill as [number, SpillBar[]][]);
+    this.spill = new Map();
+    for (const entry of spill as unknown[]) {
+      const [slot, bars] = Array.isArray(entry) ? (entry as unknown[]) : [];
+      if (typeof slot !== 'number' || !Array.isArray(bars)) throw corrupt('bad spill entry');
+      this.spill.set(slot, bars.map(spillBarOf));
+    }
     this.finals.clear();
     if (spacing) {
       this.maxTime = r.f64();
@@ -823,6 +698,40 @@ export class CandleBook {
     }
   }
 }
+
+/** Names of a lane's fields, as snapshots before format 3's arrays wrote spilled bars (JSON objects). */
+const SPILL_FIELDS: readonly [string, number][] = [
+  ['start', START],
+  ['high', HIGH],
+  ['low', LOW],
+  ['volume', VOLUME],
+  ['pv', PV],
+  ['count', COUNT],
+  ['openT', OPEN_T],
+  ['openSeq', OPEN_SEQ],
+  ['open', OPEN],
+  ['closeT', CLOSE_T],
+  ['closeSeq', CLOSE_SEQ],
+  ['close', CLOSE],
+];
+
+/** A spilled bar from a snapshot: F finite numbers in lane layout, or the older object form. */
+export const spillBarOf = (x: unknown): SpillBar => {
+  const fields: unknown[] = Array.isArray(x)
+    ? x
+    : typeof x === 'object' && x !== null
+      ? SPILL_FIELDS.map(([name]) => (x as Record<string, unknown>)[name])
+      : [];
+  if (fields.length !== F || !fields.every((v) => typeof v === 'number' && Number.isFinite(v)))
+    throw corrupt('bad spilled bar');
+  const bar = new Float64Array(F);
+  if (Array.isArray(x)) bar.set(fields as number[]);
+  else
+    SPILL_FIELDS.forEach(([, i], j) => {
+      bar[i] = fields[j] as number;
+    });
+  return bar;
+};
 
 /** Bit-for-bit equality of two float arrays of the same length (NaN payloads and −0 included). */
 const sameBits = (a: Float64Array, b: Float64Array): boolean => {
