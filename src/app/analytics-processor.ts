@@ -89,7 +89,8 @@ export class AnalyticsTask implements PartitionTask {
     const { universe } = this.opts;
     let moved = false;
     for (const r of records) {
-      // decodeTrade's verdict already holds every rule of checkTrade (validateTrade minus the universe)
+      // decodeTrade's verdict holds every rule of checkTrade; the universe is checked here, by the index
+      // lookup the analytics need anyway (see decodeKnownTrade)
       const d = decodeTrade(r.value);
       if (!d.ok) {
         ctx.deadletter(r, d.reason, d.detail);

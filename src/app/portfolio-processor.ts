@@ -4,10 +4,9 @@
 import type { Bus, BusRecord } from '../bus/port.ts';
 import type { Config } from '../config.ts';
 import { parseDuration } from '../config.ts';
-import { decodeFill, encodePortfolioValue, encodePosition } from '../domain/codec.ts';
+import { decodeKnownFill, encodePortfolioValue, encodePosition } from '../domain/codec.ts';
 import { TOPICS } from '../domain/topics.ts';
 import type { Universe } from '../domain/universe.ts';
-import { validateFill } from '../domain/validate.ts';
 import { RecentIds } from '../engine/dedup.ts';
 import type { PartitionTask, ProcessorSpec, TaskContext } from '../engine/processor.ts';
 import { decodeSections, encodeSections, fromJsonBytes, jsonBytes } from '../engine/snapshot.ts';
@@ -68,17 +67,12 @@ export class PortfolioTask implements PartitionTask, PriceListener {
 
   process(records: readonly BusRecord[], ctx: TaskContext): void {
     for (const r of records) {
-      const d = decodeFill(r.value);
+      const d = decodeKnownFill(r.value, this.opts.universe);
       if (!d.ok) {
         ctx.deadletter(r, d.reason, d.detail);
         continue;
       }
-      const v = validateFill(d.value, this.opts.universe);
-      if (!v.ok) {
-        ctx.deadletter(r, v.reason, v.detail);
-        continue;
-      }
-      const f = v.value;
+      const f = d.value;
       if (this.seen.has(f.fillId)) {
         ctx.deadletter(r, 'duplicate', `fill ${f.fillId} was already applied`);
         continue;

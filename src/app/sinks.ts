@@ -5,10 +5,10 @@ import {
   decodeAlert,
   decodeCandle,
   decodeDeadletter,
-  decodeFill,
+  decodeKnownFill,
+  decodeKnownTrade,
   decodePortfolioValue,
   decodePosition,
-  decodeTrade,
   SCHEMA_IDS,
   schemaIdOf,
 } from '../domain/codec.ts';
@@ -16,7 +16,6 @@ import { TOPICS } from '../domain/topics.ts';
 import type { Alert, Candle, Deadletter, Fill, PortfolioValue, Position, Trade } from '../domain/types.ts';
 import type { Universe } from '../domain/universe.ts';
 import type { Verdict } from '../domain/validate.ts';
-import { validateFill, validateTrade } from '../domain/validate.ts';
 import type { PartitionTask, ProcessorSpec, TaskContext } from '../engine/processor.ts';
 import type { FirmStatRow, Store } from '../store/port.ts';
 
@@ -88,19 +87,6 @@ export interface SinkOptions {
   /** Write the raw tape (every valid trade) to the store. */
   tape: boolean;
 }
-
-const decodeValidTrade =
-  (universe: Universe) =>
-  (b: Uint8Array): Verdict<Trade> => {
-    const d = decodeTrade(b);
-    return d.ok ? validateTrade(d.value, universe) : d;
-  };
-const decodeValidFill =
-  (universe: Universe) =>
-  (b: Uint8Array): Verdict<Fill> => {
-    const d = decodeFill(b);
-    return d.ok ? validateFill(d.value, universe) : d;
-  };
 
 /** portfolio-updates carries positions and values; the schema id in the header tells which. */
 class PortfolioUpdatesSink implements PartitionTask {
@@ -188,7 +174,7 @@ export const storeSinks = ({ store, universe, tape }: SinkOptions): ProcessorSpe
       TOPICS.fills,
       () =>
         new UpsertSink<Fill>(
-          decodeValidFill(universe),
+          (b) => decodeKnownFill(b, universe),
           (f) => f.fillId,
           (rows) => store.upsertFills(rows),
           true,
@@ -213,7 +199,7 @@ export const storeSinks = ({ store, universe, tape }: SinkOptions): ProcessorSpe
         TOPICS.trades,
         () =>
           new UpsertSink<Trade>(
-            decodeValidTrade(universe),
+            (b) => decodeKnownTrade(b, universe),
             (t) => `${t.symbol}:${t.time}:${t.seq}`,
             (rows) => store.upsertTrades(rows),
             true,

@@ -43,7 +43,16 @@ import type {
   Position,
   Trade,
 } from './types.ts';
-import { accept, checkFill, checkTrade, type Rejection, reject, type Verdict } from './validate.ts';
+import type { Universe } from './universe.ts';
+import {
+  accept,
+  checkFill,
+  checkTrade,
+  type Rejection,
+  reject,
+  unknownSymbol,
+  type Verdict,
+} from './validate.ts';
 
 export { type RecordName, SCHEMA_IDS };
 
@@ -200,6 +209,21 @@ export function decodeTrade(b: Uint8Array): Verdict<Trade> {
 
 export function decodeFill(b: Uint8Array): Verdict<Fill> {
   return decodeFillFast(b, MAX_RECORD_BYTES) ?? decodeFillAvsc(b);
+}
+
+// A decoder's verdict already holds every rule of checkTrade / checkFill: with the universe added it is
+// what validateTrade / validateFill would say of the decoded record, without checking it twice.
+
+/** decodeTrade, and unknown_symbol for a symbol outside the universe. */
+export function decodeKnownTrade(b: Uint8Array, universe: Universe): Verdict<Trade> {
+  const d = decodeTrade(b);
+  return !d.ok || universe.has(d.value.symbol) ? d : unknownSymbol(d.value.symbol);
+}
+
+/** decodeFill, and unknown_symbol for a symbol outside the universe. */
+export function decodeKnownFill(b: Uint8Array, universe: Universe): Verdict<Fill> {
+  const d = decodeFill(b);
+  return !d.ok || universe.has(d.value.symbol) ? d : unknownSymbol(d.value.symbol);
 }
 
 /** The avsc path for trades: the reference the fast reader is tested against. */
