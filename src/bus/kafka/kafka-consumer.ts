@@ -30,6 +30,7 @@ import { isTickstreamError, TickstreamError } from '../../domain/errors.ts';
 import { sharedInterner } from '../../domain/interner.ts';
 import type { BusRecord, ConsumeOptions, Consumer, RecordBatch, TopicPartition } from '../port.ts';
 import { tpKey } from '../port.ts';
+import { DONE, SerialPulls } from '../serial-pulls.ts';
 import { isOffsetOutOfRange, toBusError } from './errors.ts';
 
 /** What a consumer needs from its bus. */
@@ -59,7 +60,6 @@ interface Owned {
   logEnd: number;
 }
 
-const DONE: IteratorResult<RecordBatch> = { done: true, value: undefined };
 const EMPTY_META = Buffer.alloc(0);
 const EMPTY_VALUE = new Uint8Array(0);
 const IS_CONTROL = 0x20;
@@ -109,7 +109,7 @@ export class KafkaConsumer implements Consumer {
   private closing = false;
   private closed = false;
   private closePromise: Promise<void> | undefined;
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly pulls = new SerialPulls(() => this.pull());
   private waker: (() => void) | null = null;
   private signaled = false;
 
@@ -138,20 +138,7 @@ export class KafkaConsumer implements Consumer {
   }
 
   batches(): AsyncIterable<RecordBatch> {
-    return {
-      [Symbol.asyncIterator]: (): AsyncIterator<RecordBatch> => ({
-        next: () => this.nextBatch(),
-        // Leaving a for-await loop does not leave the group (as in Kafka): close() does.
-        return: () => Promise.resolve(DONE),
-      }),
-    };
-  }
-
-  /** One pull; pulls are queued so that two iterators over the same consumer never interleave. */
-  nextBatch(): Promise<IteratorResult<RecordBatch>> {
-    const result = this.chain.then(() => this.pull());
-    this.chain = result.catch(() => undefined);
-    return result;
+    return this.pulls.iterable();
   }
 
   async commit(topic: string, partition: number, offset: number): Promise<void> {
@@ -188,7 +175,7 @@ export class KafkaConsumer implements Consumer {
   }
 
   private async leave(): Promise<void> {
-    await this.chain; // a pull in progress sees `closing` and returns done
+    await this.pulls.idle(); // a pull in progress sees `closing` and returns done
     try {
       if (this.order.length > 0 && this.onRevoke !== undefined) await this.onRevoke(this.assignment());
     } finally {

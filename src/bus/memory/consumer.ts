@@ -11,6 +11,7 @@
 
 import { TickstreamError } from '../../domain/errors.ts';
 import type { ConsumeOptions, Consumer, RecordBatch, TopicPartition } from '../port.ts';
+import { DONE, SerialPulls } from '../serial-pulls.ts';
 import type { ConsumerGroup, GroupMember } from './group.ts';
 import type { PartitionLog } from './partition-log.ts';
 import type { MemoryTopic, Sleeper } from './topic.ts';
@@ -31,8 +32,6 @@ interface Owned {
   /** Next offset to hand out. */
   position: number;
 }
-
-const DONE: IteratorResult<RecordBatch> = { done: true, value: undefined };
 
 const byTopicPartition = (a: TopicPartition, b: TopicPartition): number =>
   a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
@@ -57,7 +56,7 @@ export class MemoryConsumer implements Consumer, GroupMember, Sleeper {
   private closed = false;
   private closePromise: Promise<void> | undefined;
   /** Tail of the pull queue: pulls run one at a time. */
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly pulls = new SerialPulls(() => this.pull());
   private waker: (() => void) | null = null;
   /** Set by wake() while not sleeping: something changed since this pull looked, so it must look again. */
   private signaled = false;
@@ -74,20 +73,7 @@ export class MemoryConsumer implements Consumer, GroupMember, Sleeper {
   }
 
   batches(): AsyncIterable<RecordBatch> {
-    return {
-      [Symbol.asyncIterator]: (): AsyncIterator<RecordBatch> => ({
-        next: () => this.next(),
-        // Leaving a for-await loop does not leave the group (as in Kafka): close() does.
-        return: () => Promise.resolve(DONE),
-      }),
-    };
-  }
-
-  /** One pull; pulls are queued so that two iterators over the same consumer never interleave. */
-  next(): Promise<IteratorResult<RecordBatch>> {
-    const result = this.chain.then(() => this.pull());
-    this.chain = result.catch(() => undefined);
-    return result;
+    return this.pulls.iterable();
   }
 
   async commit(topic: string, partition: number, offset: number): Promise<void> {
@@ -142,7 +128,7 @@ export class MemoryConsumer implements Consumer, GroupMember, Sleeper {
 
   private async leave(): Promise<void> {
     // Let a pull in progress finish (it sees `closing` and returns done), so nothing races the revoke.
-    await this.chain;
+    await this.pulls.idle();
     try {
       if (this.joined && this.owned.length > 0 && this.onRevoke !== undefined) {
         await this.onRevoke(this.assignment());
