@@ -159,5 +159,80 @@ if (!enabled) {
         await bus.close();
       }
     });
+
+    for (const compression of ['none', 'gzip'] as const) {
+      it(`records written by a plain kafkajs producer (${compression}, with headers) are read through the fast fetch path`, async () => {
+        const require = createRequire(import.meta.url);
+        const kafkajs = require('kafkajs') as typeof import('kafkajs');
+        const { Kafka, logLevel, CompressionTypes } = kafkajs;
+        const kafka = new Kafka({ clientId: 'interop-in', brokers: [broker], logLevel: logLevel.NOTHING });
+        const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+        const bus = await KafkaBus.connect(kafkaConfig());
+        const topic = `interop-in-${compression}-${run}`;
+        const n = 3;
+        // several sends make several batches per partition; one record has no key, one an empty value
+        const sent = Array.from({ length: 300 }, (_, i) => ({
+          key: i === 7 ? null : `k${i % 17}-ключ`,
+          value: i === 8 ? Buffer.alloc(0) : Buffer.from(`value-${i}-`.repeat(1 + (i % 5))),
+          timestamp: String(1_700_000_000_000 + i * 1000),
+          headers: { h: `x${i}` },
+          partition: i % n,
+        }));
+        try {
+          await bus.ensureTopic(topic, n);
+          await producer.connect();
+          for (let i = 0; i < sent.length; i += 50) {
+            await producer.send({
+              topic,
+              compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+              messages: sent.slice(i, i + 50),
+            });
+          }
+          const consumer = bus.consumer({ group: `interop-in-${compression}-${run}`, topics: [topic] });
+          const got: {
+            partition: number;
+            offset: number;
+            key: string | null;
+            value: string;
+            timestamp: number;
+          }[] = [];
+          const until = Date.now() + 60_000;
+          for await (const batch of consumer.batches()) {
+            for (const r of batch.records) {
+              got.push({
+                partition: r.partition,
+                offset: r.offset,
+                key: r.key,
+                value: Buffer.from(r.value).toString(),
+                timestamp: r.timestamp,
+              });
+            }
+            if (got.length >= sent.length || Date.now() > until) break;
+          }
+          assert.ok(
+            (consumer as unknown as { fastFetch: { used(): boolean } }).fastFetch.used(),
+            'fast fetch path used',
+          );
+          await consumer.close();
+          assert.equal(got.length, sent.length);
+          for (let p = 0; p < n; p++) {
+            const mine = got.filter((g) => g.partition === p);
+            const theirs = sent.filter((s) => s.partition === p);
+            assert.deepEqual(
+              mine.map((g) => g.offset),
+              theirs.map((_, i) => i),
+              `offsets of partition ${p} are 0..n-1 in order`,
+            );
+            assert.deepEqual(
+              mine.map(({ key, value, timestamp }) => ({ key, value, timestamp })),
+              theirs.map((s) => ({ key: s.key, value: s.value.toString(), timestamp: Number(s.timestamp) })),
+            );
+          }
+        } finally {
+          await producer.disconnect();
+          await bus.close();
+        }
+      });
+    }
   });
 }

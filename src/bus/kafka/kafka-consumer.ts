@@ -32,6 +32,8 @@ import type { BusRecord, ConsumeOptions, Consumer, RecordBatch, TopicPartition }
 import { tpKey } from '../port.ts';
 import { DONE, SerialPulls } from '../serial-pulls.ts';
 import { isOffsetOutOfRange, toBusError } from './errors.ts';
+import { installFastFetch, RawRecords } from './fetch-fast.ts';
+import { readRecordBatches } from './record-batch-read.ts';
 
 /** What a consumer needs from its bus. */
 export interface KafkaConsumerHost {
@@ -110,6 +112,8 @@ export class KafkaConsumer implements Consumer {
   private closed = false;
   private closePromise: Promise<void> | undefined;
   private readonly pulls = new SerialPulls(() => this.pull());
+  /** Whether fetches parse records with record-batch-read (a broker offering Fetch v17). */
+  readonly fastFetch: { used: () => boolean };
   private waker: (() => void) | null = null;
   private signaled = false;
 
@@ -125,6 +129,7 @@ export class KafkaConsumer implements Consumer {
       autocommit: false,
       protocolsMetadata: () => this.beforeJoin(),
     });
+    this.fastFetch = installFastFetch(this.client);
     this.client.topics.trackAll(...this.topics);
     this.client.on('consumer:group:join', (payload) => {
       this.pendingAssign = payload.assignments ?? [];
@@ -496,7 +501,9 @@ export class KafkaConsumer implements Consumer {
             const req = requested.get(tpKey(topic, p.partitionIndex));
             if (req === undefined || req.owned.fetchAt !== req.offset) continue;
             req.owned.logEnd = Number(p.highWatermark);
-            if (p.records != null) this.decode(req.owned, req.offset, p.records);
+            // fetch-fast hands some partitions' records over as bytes (RawRecords)
+            const records = p.records as FetchedBatch[] | RawRecords | null | undefined;
+            if (records != null) this.decode(req.owned, req.offset, records);
           }
         }
       }),
@@ -539,9 +546,13 @@ export class KafkaConsumer implements Consumer {
   }
 
   /** Appends the records of `batches` at or after `from` to the partition's buffer. */
-  private decode(o: Owned, from: number, batches: FetchedBatch[]): void {
+  private decode(o: Owned, from: number, batches: FetchedBatch[] | RawRecords): void {
     const out = o.buffer;
     const { topic, partition } = o.tp;
+    if (batches instanceof RawRecords) {
+      o.fetchAt = readRecordBatches(batches.bytes, from, topic, partition, out).next;
+      return;
+    }
     let next = from;
     for (const batch of batches) {
       const first = Number(batch.firstOffset);
