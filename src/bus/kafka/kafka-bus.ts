@@ -13,12 +13,22 @@ import { baseOptions, type KafkaConfig } from './client-options.ts';
 import { isUnknownTopic, toBusError } from './errors.ts';
 import { KafkaConsumer, type KafkaConsumerHost } from './kafka-consumer.ts';
 import { LingerProducer, Producer } from './linger-producer.ts';
+import { installFastProduce } from './produce-fast.ts';
 
 const LEADER_WAIT_MS = 30_000;
 /** Distinct keys whose UTF-8 bytes are kept for reuse (symbols, users): bounded. */
 const KEY_CACHE_LIMIT = 1 << 16;
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** Options of KafkaBus.connect beyond the configuration. */
+export interface KafkaBusOptions {
+  /**
+   * Encode Produce requests with produce-fast.ts (the library's bytes, ~5x cheaper) where the library
+   * picks Produce v11. Default true; false leaves every request to @platformatic/kafka's own encoder.
+   */
+  fastProduce?: boolean;
+}
 
 export class KafkaBus implements Bus {
   private readonly cfg: KafkaConfig;
@@ -31,18 +41,21 @@ export class KafkaBus implements Bus {
   private closed = false;
   private closePromise: Promise<void> | undefined;
 
-  private constructor(cfg: KafkaConfig, admin: Admin) {
+  private constructor(cfg: KafkaConfig, admin: Admin, options: KafkaBusOptions) {
     this.cfg = cfg;
     this.admin = admin;
-    this.producer = new LingerProducer(
-      new Producer<Buffer, Buffer, Buffer, Buffer>({
-        ...baseOptions(cfg, 'producer'),
-        idempotent: true,
-        acks: -1,
-        retries: 5,
-      }),
-      { lingerMs: cfg.lingerMs, compression: cfg.compression },
-    );
+    const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
+      ...baseOptions(cfg, 'producer'),
+      idempotent: true,
+      acks: -1,
+      retries: 5,
+    });
+    const fastProduce = options.fastProduce === false ? undefined : installFastProduce(producer);
+    this.producer = new LingerProducer(producer, {
+      lingerMs: cfg.lingerMs,
+      compression: cfg.compression,
+      ...(fastProduce === undefined ? {} : { fastProduce }),
+    });
     this.host = {
       partitionCount: (topic) => this.partitionCount(topic),
       forget: (c) => this.consumers.delete(c),
@@ -50,7 +63,7 @@ export class KafkaBus implements Bus {
   }
 
   /** Connects (one metadata request, so a wrong address fails here) and returns the bus. */
-  static async connect(cfg: KafkaConfig): Promise<KafkaBus> {
+  static async connect(cfg: KafkaConfig, options: KafkaBusOptions = {}): Promise<KafkaBus> {
     const admin = new Admin(baseOptions(cfg, 'admin'));
     try {
       await admin.metadata({ topics: [] });
@@ -58,7 +71,7 @@ export class KafkaBus implements Bus {
       await admin.close().catch(() => undefined);
       throw toBusError(e, `kafka connect ${cfg.brokers.join(',')}`);
     }
-    return new KafkaBus(cfg, admin);
+    return new KafkaBus(cfg, admin, options);
   }
 
   async ensureTopic(topic: string, partitions: number): Promise<void> {

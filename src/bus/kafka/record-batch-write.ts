@@ -114,7 +114,9 @@ const writeBytes = (buf: Buffer, pos: number, b: Uint8Array | null | undefined):
   }
   const n = b.length;
   pos = writeUVarInt(buf, pos, zigzag32(n));
-  if (n > 0) buf.set(b, pos);
+  // A loop beats TypedArray#set's call overhead for short keys (symbols, user ids).
+  if (n <= 16) for (let i = 0; i < n; i++) buf[pos + i] = b[i]!;
+  else buf.set(b, pos);
   return pos + n;
 };
 
