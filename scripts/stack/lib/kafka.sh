@@ -75,8 +75,8 @@ kafka_start() {
   say "kafka: starting ($STACK_JAVA_BIN, heap $STACK_KAFKA_HEAP)"
   launch kafka "$KAFKA_DIR/logs/kafka.out" \
     "$STACK_JAVA_BIN" "-Xms$STACK_KAFKA_HEAP" "-Xmx$STACK_KAFKA_HEAP" $(cds_flags kafka) \
-    -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
-    -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
+    $STACK_KAFKA_GC -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
+    "-Xlog:gc:file=$KAFKA_DIR/logs/gc.log:time,uptime:filecount=3,filesize=10m" \
     -Dtickstream.stack=kafka \
     -Djava.io.tmpdir="$KAFKA_DIR/tmp" \
     -Dkafka.logs.dir="$KAFKA_DIR/logs" \
