@@ -210,7 +210,7 @@ if (!enabled) {
             if (got.length >= sent.length || Date.now() > until) break;
           }
           assert.ok(
-            (consumer as unknown as { fastFetch: { used(): boolean } }).fastFetch.used(),
+            (consumer as unknown as { fastFetch: { active: boolean } }).fastFetch.active,
             'fast fetch path used',
           );
           await consumer.close();

@@ -1,7 +1,7 @@
 // Fetch responses whose records stay bytes until the consumer reads them (record-batch-read.ts).
 //
-// The client picks each API's implementation through `client[kGetApi](name)`; for Fetch v17 (what a
-// Kafka 3.9+/4.x broker offers) ours is handed back instead: the library's request, and a response parser
+// Where the client would use the library's Fetch v17 (what a Kafka 3.9+/4.x broker offers), ours is
+// handed to it instead (api-swap.ts): the library's request, and a response parser
 // that is the library's except for the records, which it keeps as the raw batch bytes (RawRecords)
 // instead of building objects for every record. The client's fetch-session and error handling run on
 // the result unchanged. Two cases keep the library's parsed batches: other Fetch versions (an older
@@ -9,11 +9,8 @@
 // by producer id, which needs them parsed; our producers are not transactional, so this is rare).
 
 import {
-  type API,
-  type Callback,
   createAPI,
   fetchV17,
-  kGetApi,
   type Reader,
   Reader as ReaderClass,
   ResponseError,
@@ -21,6 +18,7 @@ import {
   readKnownTaggedFields,
   readRecordsBatches,
 } from '@platformatic/kafka';
+import { type ApiSwap, swapApi } from './api-swap.ts';
 
 type FetchResponse = fetchV17.FetchResponse;
 type FetchResponsePartition = fetchV17.FetchResponsePartition;
@@ -32,9 +30,6 @@ export class RawRecords {
     this.bytes = bytes;
   }
 }
-
-const FETCH_KEY = 1;
-const FAST_VERSION = 17;
 
 const readPartition = (r: Reader, errors: ResponseErrorWithLocation[], i: number, j: number) => {
   const partition: FetchResponsePartition = {
@@ -122,33 +117,12 @@ export const parseFetchResponse = (
 
 type FetchApi = typeof fetchV17.api;
 export const fastFetchV17: FetchApi = createAPI(
-  FETCH_KEY,
-  FAST_VERSION,
+  fetchV17.api.key,
+  fetchV17.api.version,
   fetchV17.createRequest,
   parseFetchResponse,
 );
 
-interface ApiPicker {
-  [kGetApi]<A extends unknown[], R>(name: string, callback: Callback<API<A, R>>): void;
-}
-
-/**
- * Makes `client` use fastFetchV17 whenever it would use the library's Fetch v17. Returns how to tell
- * whether it did (for tests and metrics).
- */
-export const installFastFetch = (client: object): { used: () => boolean } => {
-  const picker = client as ApiPicker;
-  const original = picker[kGetApi].bind(picker);
-  let used = false;
-  picker[kGetApi] = <A extends unknown[], R>(name: string, callback: Callback<API<A, R>>): void => {
-    original<A, R>(name, (error, api) => {
-      if (error === null && name === 'Fetch' && api?.version === FAST_VERSION) {
-        used = true;
-        callback(null, fastFetchV17 as unknown as API<A, R>);
-        return;
-      }
-      callback(error, api);
-    });
-  };
-  return { used: () => used };
-};
+/** Makes `client` use fastFetchV17 whenever it would use the library's Fetch v17. */
+export const installFastFetch = (client: object): ApiSwap =>
+  swapApi(client, 'Fetch', fetchV17.api, fastFetchV17);

@@ -31,6 +31,7 @@ import { sharedInterner } from '../../domain/interner.ts';
 import type { BusRecord, ConsumeOptions, Consumer, RecordBatch, TopicPartition } from '../port.ts';
 import { tpKey } from '../port.ts';
 import { DONE, SerialPulls } from '../serial-pulls.ts';
+import type { ApiSwap } from './api-swap.ts';
 import { isOffsetOutOfRange, toBusError } from './errors.ts';
 import { installFastFetch, RawRecords } from './fetch-fast.ts';
 import { readRecordBatches } from './record-batch-read.ts';
@@ -113,7 +114,7 @@ export class KafkaConsumer implements Consumer {
   private closePromise: Promise<void> | undefined;
   private readonly pulls = new SerialPulls(() => this.pull());
   /** Whether fetches parse records with record-batch-read (a broker offering Fetch v17). */
-  readonly fastFetch: { used: () => boolean };
+  readonly fastFetch: ApiSwap;
   private waker: (() => void) | null = null;
   private signaled = false;
 

@@ -4,11 +4,10 @@
 // (~7.5 µs a record, ~1 ms per send of 80 records on this machine), and our pipeline shares two cores
 // with the broker. This writes the same bytes in one pre-sized Buffer per request (record-batch-write.ts).
 //
-// How: the Producer asks for its Produce implementation with `this[kGetApi]('Produce', cb)` on every
-// send. installFastProduce wraps that method on one Producer instance: when the library picked its
-// Produce v11 (what Kafka 2.8+ and 4.x negotiate with this client), it hands back an API built with the
-// library's createAPI around our createRequest and the library's own v11 parseResponse. Any other version
-// is passed through untouched, and so is any request this encoder does not cover (messages that are not
+// How: where a Producer would use the library's Produce v11 (what Kafka 2.8+ and 4.x negotiate with
+// this client), installFastProduce hands it (api-swap.ts) an API built with the library's createAPI
+// around our createRequest and the library's own v11 parseResponse. Any other version is passed through
+// untouched, and so is any request this encoder does not cover (messages that are not
 // plain bytes with bigint timestamps, a partition that is not a non-negative int32, an unknown
 // compression): those go to the library's own v11 createRequest with the same arguments.
 //
@@ -19,16 +18,15 @@
 // difference: timestamp deltas beyond ±2^31 ms are encoded correctly (see record-batch-write.ts).
 
 import {
-  type API,
   type CreateRecordsBatchOptions,
   compressionsAlgorithms,
   createAPI,
-  kGetApi,
   type MessageRecord,
   type Producer,
   produceV11,
   Writer,
 } from '@platformatic/kafka';
+import { type ApiSwap, swapApi } from './api-swap.ts';
 import {
   BATCH_HEADER_SIZE,
   type BatchFields,
@@ -341,39 +339,12 @@ export const fastProduceV11: ProduceApi = createAPI(
   produceV11.parseResponse,
 );
 
-/** Which Produce implementation a producer was last handed. */
-export interface FastProduceInstall {
-  /** True once the producer was handed the fast v11 API and not since any other Produce version. */
-  readonly active: boolean;
-}
-
-type AnyProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
-type GetApi = AnyProducer[typeof kGetApi];
+/** Which Produce implementation a producer was last handed: `active` while it is ours. */
+export type FastProduceInstall = ApiSwap;
 
 /**
  * Makes `producer` encode its Produce v11 requests with this module's encoder. Other APIs and other
  * Produce versions go through untouched.
  */
-export const installFastProduce = (producer: AnyProducer): FastProduceInstall => {
-  const state = { active: false };
-  const original: GetApi = producer[kGetApi].bind(producer);
-  const wrapped = (name: string, callback: (error: Error | null, api?: API<unknown[], unknown>) => void) => {
-    if (name !== 'Produce') {
-      original(name, callback);
-      return;
-    }
-    original(name, (error, api) => {
-      // The library looks itself up again (this[kGetApi]) after listing the APIs: the inner call has
-      // already swapped the API, which is then no longer the library's and passes through here.
-      if (error === null && api === (produceV11.api as unknown) && api?.version === 11) {
-        state.active = true;
-        callback(null, fastProduceV11 as unknown as API<unknown[], unknown>);
-        return;
-      }
-      if (error === null && api !== (fastProduceV11 as unknown)) state.active = false;
-      callback(error, api);
-    });
-  };
-  producer[kGetApi] = wrapped as GetApi;
-  return state;
-};
+export const installFastProduce = (producer: Producer<Buffer, Buffer, Buffer, Buffer>): FastProduceInstall =>
+  swapApi(producer, 'Produce', produceV11.api, fastProduceV11);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { crc32c, createRecordsBatch, Reader, readRecordsBatches } from '@platformatic/kafka';
 import fc from 'fast-check';
+import { zz } from '../../domain/avro-by-hand.ts';
 import { isTickstreamError } from '../../domain/errors.ts';
 import type { BusRecord } from '../port.ts';
 import { readRecordBatches } from './record-batch-read.ts';
@@ -163,17 +164,7 @@ test('control batches are skipped but move the next offset; LogAppendTime batche
 test('a timestamp delta beyond 32 bits reads right (the 10-byte varlong path)', () => {
   const b = libraryBatch([{ key: null, value: null, ts: 5, headers: [] }], 0, 'none');
   // Rebuild the single record with a delta of 2^40 + 3 by hand: attributes, ts delta, offset delta 0,
-  // key -1, value -1, 0 headers; zigzag(2^40+3) = 2^41+6.
-  const zz = (n: number): number[] => {
-    let v = n >= 0 ? n * 2 : -n * 2 - 1;
-    const out: number[] = [];
-    while (v >= 128) {
-      out.push((v % 128) | 0x80);
-      v = Math.floor(v / 128);
-    }
-    out.push(v);
-    return out;
-  };
+  // key -1, value -1, 0 headers (Kafka's varints are Avro's zigzag longs).
   const body = [0, ...zz(2 ** 40 + 3), ...zz(0), ...zz(-1), ...zz(-1), ...zz(0)];
   const record = Buffer.from([...zz(body.length), ...body]);
   const head = Buffer.from(b.subarray(0, 61));

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MessageRecord } from '@platformatic/kafka';
 import fc from 'fast-check';
+import { zz } from '../../domain/avro-by-hand.ts';
 import {
   BATCH_HEADER_SIZE,
   planRecords,
@@ -16,17 +17,8 @@ import {
   writeVarLong,
 } from './record-batch-write.ts';
 
-/** Reference: zigzag over int64, then the unsigned LEB128 varint. */
-const refVarLong = (d: bigint): number[] => {
-  let u = BigInt.asUintN(64, (d << 1n) ^ (d >> 63n));
-  const out: number[] = [];
-  while (u >= 0x80n) {
-    out.push(Number(u & 0x7fn) | 0x80);
-    u >>= 7n;
-  }
-  out.push(Number(u));
-  return out;
-};
+/** Reference: Kafka's varints and varlongs are Avro's zigzag longs, built there with BigInt. */
+const refVarLong = (d: bigint): number[] => zz(d);
 
 /** Reference CRC-32C, one bit at a time. */
 const refCrc32c = (bytes: Uint8Array): number => {
