@@ -125,8 +125,8 @@ export const ConfigSchema = z
     analytics: z
       .object({
         intervals: z.array(duration).min(1).default(['1s', '1m', '5m', '1h']),
-        smaPeriods: z.array(z.number().int().min(1).max(1000)).default([5, 10]),
-        emaPeriods: z.array(z.number().int().min(1).max(1000)).default([12, 26]),
+        smaPeriods: z.array(z.number().int().min(1).max(1000)).max(16).default([5, 10]),
+        emaPeriods: z.array(z.number().int().min(1).max(1000)).max(16).default([12, 26]),
         rsiPeriod: z.number().int().min(1).max(1000).default(14),
         bollinger: z
           .object({

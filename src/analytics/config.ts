@@ -83,6 +83,8 @@ export const resolveAnalyticsConfig = (input: AnalyticsConfigInput = {}): Analyt
   if (new Set(c.intervalsMs).size !== c.intervalsMs.length) throw invalid('intervalsMs has duplicates');
   for (const v of c.smaPeriods) posInt('smaPeriods[]', v);
   for (const v of c.emaPeriods) posInt('emaPeriods[]', v);
+  if (c.smaPeriods.length > 16 || c.emaPeriods.length > 16)
+    throw invalid('at most 16 SMA and 16 EMA periods');
   posInt('rsiPeriod', c.rsiPeriod);
   posInt('bollinger.period', c.bollinger.period);
   posNum('bollinger.k', c.bollinger.k);

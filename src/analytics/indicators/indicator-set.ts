@@ -17,12 +17,53 @@ export interface IndicatorParams {
 const NONE = new Float64Array(0);
 
 /**
- * { period: 0.5, ... } for cloning. Built by JSON.parse, whose elements store is sized to the largest
- * period (an object grown key by key over-allocates it by half plus 16 slots, and every clone copies
- * that). 0.5, not 0: double elements from the start, so writing values does not change the elements kind.
+ * A group's value objects ({ period: value } of its warm operators) are clones of templates: numeric keys
+ * make V8 store the values as elements, and adding them one by one to `{}` is slow (a runtime call each),
+ * while cloning an object that already has the keys and overwriting is fast. One template per set of warm
+ * operators (a bit mask), made when first needed and shared by every set with the same periods: while a
+ * series warms up, the short periods are warm before the long ones.
  */
-const templateOf = (ops: readonly { period: number }[]): Record<number, number> =>
-  JSON.parse(`{${ops.map((o) => `"${o.period}":0.5`).join(',')}}`) as Record<number, number>;
+class GroupTemplates {
+  private readonly periods: readonly number[];
+  private readonly byMask: (Record<number, number> | undefined)[] = [];
+
+  constructor(periods: readonly number[]) {
+    this.periods = periods;
+  }
+
+  /** A fresh object with the keys of the operators in `mask`. */
+  clone(mask: number): Record<number, number> {
+    let t = this.byMask[mask];
+    if (t === undefined) {
+      // JSON.parse sizes the elements store to the largest key (grown key by key it over-allocates by
+      // half plus 16 slots, and every clone copies that). 0.5, not 0: double elements from the start, so
+      // writing values does not change the elements kind.
+      const keys = this.periods.filter((_, i) => (mask & (1 << i)) !== 0).map((p) => `"${p}":0.5`);
+      t = JSON.parse(`{${keys.join(',')}}`) as Record<number, number>;
+      this.byMask[mask] = t;
+    }
+    return { ...t };
+  }
+}
+
+/** Warm masks are 31-bit integers (the configuration allows 16 periods per group). */
+const MAX_GROUP = 31;
+const shared = new Map<string, GroupTemplates>();
+const templatesOf = (ops: readonly { period: number }[]): GroupTemplates => {
+  if (ops.length > MAX_GROUP)
+    throw new RangeError(`at most ${MAX_GROUP} periods per indicator, got ${ops.length}`);
+  const periods = ops.map((o) => o.period);
+  const key = periods.join(',');
+  let t = shared.get(key);
+  if (t === undefined) {
+    t = new GroupTemplates(periods);
+    shared.set(key, t);
+  }
+  return t;
+};
+
+/** One group's values while they are being collected (single-threaded, never re-entered). */
+let scratch = new Float64Array(8);
 
 export class IndicatorSet {
   readonly smas: Sma[];
@@ -33,8 +74,8 @@ export class IndicatorSet {
   private readonly states: Float64Array[];
   /** Total floats of state, for snapshot sizing. */
   readonly stateLength: number;
-  private readonly smaTemplate: Record<number, number>;
-  private readonly emaTemplate: Record<number, number>;
+  private readonly smaTemplates: GroupTemplates;
+  private readonly emaTemplates: GroupTemplates;
 
   constructor(p: IndicatorParams) {
     this.smas = p.smaPeriods.map((n) => new Sma(n));
@@ -48,8 +89,10 @@ export class IndicatorSet {
       this.bollinger.state,
     ];
     this.stateLength = this.states.reduce((n, s) => n + s.length, 0);
-    this.smaTemplate = templateOf(this.smas);
-    this.emaTemplate = templateOf(this.emas);
+    this.smaTemplates = templatesOf(this.smas);
+    this.emaTemplates = templatesOf(this.emas);
+    const longest = Math.max(this.smas.length, this.emas.length);
+    if (scratch.length < longest) scratch = new Float64Array(longest);
   }
 
   add(x: number): void {
@@ -83,8 +126,8 @@ export class IndicatorSet {
    * state: what a provisional candle carries.
    */
   valuesAfter(xs: ArrayLike<number>, n: number): IndicatorValues {
-    const sma = this.group(this.smas, this.smaTemplate, xs, n);
-    const ema = this.group(this.emas, this.emaTemplate, xs, n);
+    const sma = this.group(this.smas, this.smaTemplates, xs, n);
+    const ema = this.group(this.emas, this.emaTemplates, xs, n);
     const rsi = n === 0 ? this.rsi.value : this.rsi.valueAfter(xs, n);
     const bollinger = n === 0 ? this.bollinger.value : this.bollinger.valueAfter(xs, n);
     if (sma !== undefined && ema !== undefined && rsi !== undefined && bollinger !== undefined) {
@@ -98,40 +141,22 @@ export class IndicatorSet {
     return out;
   }
 
-  /**
-   * { period: value } for the operators that are warm, undefined if none is. Numeric keys make V8 store
-   * the values as elements; adding them one by one to `{}` is slow (a runtime call each), while cloning
-   * a template that already has every key and overwriting is fast, so the warm case clones.
-   */
+  /** { period: value } for the operators that are warm, undefined if none is. */
   private group(
     ops: readonly (Sma | Ema)[],
-    template: Record<number, number>,
+    templates: GroupTemplates,
     xs: ArrayLike<number>,
     n: number,
   ): Record<number, number> | undefined {
-    if (ops.length === 0) return undefined;
-    let out: Record<number, number> | undefined;
-    let all = true;
+    let mask = 0;
     for (let i = 0; i < ops.length; i++) {
       const o = ops[i]!;
       const v = n === 0 ? o.value : o.valueAfter(xs, n);
-      if (v === undefined) {
-        all = false;
-        continue;
-      }
-      if (out === undefined) out = all && i === 0 ? { ...template } : {};
-      out[o.period] = v;
+      if (v === undefined) continue;
+      scratch[i] = v;
+      mask |= 1 << i;
     }
-    if (out !== undefined && !all) {
-      // a clone made before a cold operator was met still holds its template zero: rebuild sparse
-      const sparse: Record<number, number> = {};
-      for (const o of ops) {
-        const v = n === 0 ? o.value : o.valueAfter(xs, n);
-        if (v !== undefined) sparse[o.period] = v;
-      }
-      return sparse;
-    }
-    return out;
+    return mask === 0 ? undefined : objectOf(ops, templates, mask, scratch, 0, 1);
   }
 
   /**
@@ -178,9 +203,9 @@ export class IndicatorSet {
   /** The object `values()` returned when `writeRaw` wrote `from[offset..)`: same keys, same numbers. */
   valuesFromRaw(from: Float64Array, offset: number): IndicatorValues {
     let p = offset;
-    const sma = this.rawGroup(this.smas, this.smaTemplate, from, p);
+    const sma = this.rawGroup(this.smas, this.smaTemplates, from, p);
     p += 2 * this.smas.length;
-    const ema = this.rawGroup(this.emas, this.emaTemplate, from, p);
+    const ema = this.rawGroup(this.emas, this.emaTemplates, from, p);
     p += 2 * this.emas.length;
     const rsi = from[p] === 1 ? from[p + 1]! : undefined;
     p += 2;
@@ -199,18 +224,13 @@ export class IndicatorSet {
 
   private rawGroup(
     ops: readonly (Sma | Ema)[],
-    template: Record<number, number>,
+    templates: GroupTemplates,
     from: Float64Array,
     offset: number,
   ): Record<number, number> | undefined {
-    let warm = 0;
-    for (let i = 0; i < ops.length; i++) if (from[offset + 2 * i] === 1) warm++;
-    if (warm === 0) return undefined;
-    const out: Record<number, number> = warm === ops.length ? { ...template } : {};
-    for (let i = 0; i < ops.length; i++) {
-      if (from[offset + 2 * i] === 1) out[ops[i]!.period] = from[offset + 2 * i + 1]!;
-    }
-    return out;
+    let mask = 0;
+    for (let i = 0; i < ops.length; i++) if (from[offset + 2 * i] === 1) mask |= 1 << i;
+    return mask === 0 ? undefined : objectOf(ops, templates, mask, from, offset + 1, 2);
   }
 
   /** Writes the whole state into `into` at `offset` (stateLength floats). */
@@ -230,3 +250,19 @@ export class IndicatorSet {
     }
   }
 }
+
+/** { period: values[at + i·stride] } for the operators i in `mask`. */
+const objectOf = (
+  ops: readonly { period: number }[],
+  templates: GroupTemplates,
+  mask: number,
+  values: ArrayLike<number>,
+  at: number,
+  stride: number,
+): Record<number, number> => {
+  const out = templates.clone(mask);
+  for (let i = 0; i < ops.length; i++) {
+    if ((mask & (1 << i)) !== 0) out[ops[i]!.period] = values[at + i * stride]!;
+  }
+  return out;
+};

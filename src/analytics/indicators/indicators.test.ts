@@ -233,3 +233,46 @@ test('IndicatorSet: copyFrom and read/write state', () => {
   a.add(5);
   assert.deepEqual(c.values(), a.values());
 });
+
+test('IndicatorSet values while warming up: exactly the warm operators, from values(), valuesAfter and the raw log', () => {
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 5 }),
+      fc.uniqueArray(fc.integer({ min: 1, max: 12 }), { maxLength: 4 }),
+      fc.array(fc.double({ min: 1, max: 1000, noNaN: true }), { maxLength: 15 }),
+      fc.array(fc.double({ min: 1, max: 1000, noNaN: true }), { maxLength: 3 }),
+      (smaPeriods, emaPeriods, closes, forming) => {
+        const set = new IndicatorSet({
+          smaPeriods,
+          emaPeriods,
+          rsiPeriod: 3,
+          bollinger: { period: 4, k: 2 },
+        });
+        // independent: each operator alone, fed the same closes
+        const smas = smaPeriods.map((p) => new Sma(p));
+        const emas = emaPeriods.map((p) => new Ema(p));
+        for (const x of closes) {
+          set.add(x);
+          for (const o of [...smas, ...emas]) o.add(x);
+        }
+        const expectGroup = (ops: (Sma | Ema)[], after: number[]) => {
+          const entries = ops.flatMap((o) => {
+            const v = after.length === 0 ? o.value : o.valueAfter(after, after.length);
+            return v === undefined ? [] : [[o.period, v] as const];
+          });
+          return entries.length === 0 ? undefined : Object.fromEntries(entries);
+        };
+        const v = set.values();
+        assert.deepEqual(v.sma, expectGroup(smas, []));
+        assert.deepEqual(v.ema, expectGroup(emas, []));
+        const after = set.valuesAfter(forming, forming.length);
+        assert.deepEqual(after.sma, expectGroup(smas, forming));
+        assert.deepEqual(after.ema, expectGroup(emas, forming));
+        const raw = new Float64Array(set.rawLength + 2);
+        set.writeRaw(raw, 2);
+        assert.deepEqual(set.valuesFromRaw(raw, 2), v);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
