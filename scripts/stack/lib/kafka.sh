@@ -32,6 +32,10 @@ num.network.threads=2
 num.io.threads=4
 num.recovery.threads.per.data.dir=1
 log.retention.hours=168
+# The log cleaner (compacted topics: __consumer_offsets here) keeps a 128 MiB dedupe buffer on the heap
+# by default: a quarter of this broker's 512 MiB, live for good, which kept the old generation above
+# G1's marking threshold (constant marking cycles, remark pauses). 16 MiB holds ~700k keys per pass.
+log.cleaner.dedupe.buffer.size=16777216
 log.segment.bytes=268435456
 PROPS
 }
