@@ -4,12 +4,15 @@
 // Runs only with STACK_TESTS=1 (scripts/test.sh sets it after starting the stack); skipped otherwise.
 
 import assert from 'node:assert/strict';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { KafkaBus } from '../../src/bus/kafka/index.ts';
 import { partitionFor } from '../../src/bus/partitioner.ts';
 import { parseConfig } from '../../src/config.ts';
+import { isTickstreamError } from '../../src/domain/errors.ts';
 import { busContract } from '../contract/bus.contract.ts';
 
 const enabled = process.env.STACK_TESTS === '1';
@@ -234,5 +237,54 @@ if (!enabled) {
         }
       });
     }
+
+    it("a batch corrupted on the broker's disk: the good batches before it are delivered, then the consumer stops with BUS_LOG_CORRUPT", async () => {
+      const bus = await KafkaBus.connect(kafkaConfig('none'));
+      const topic = `corrupt-${run}`;
+      try {
+        await bus.ensureTopic(topic, 1);
+        // two sends, two batches: offsets 0-2, then 3-4
+        await bus.send(
+          topic,
+          [0, 1, 2].map((i) => ({ key: 'k', value: Buffer.from(`good-${i}`) })),
+        );
+        await bus.send(
+          topic,
+          [3, 4].map((i) => ({ key: 'k', value: Buffer.from(`doomed-${i}`) })),
+        );
+        // Flip the last byte of the second batch in the segment file (the broker serves fetches from
+        // it through the page cache, which this write goes to): its CRC no longer matches.
+        const stackDir = process.env.STACK_DIR ?? join(import.meta.dirname, '..', '..', '.stack');
+        const segment = join(stackDir, 'kafka', 'data', `${topic}-0`, '00000000000000000000.log');
+        const bytes = readFileSync(segment);
+        let at = 0;
+        while (at < bytes.length && Number(bytes.readBigInt64BE(at)) !== 3)
+          at += 12 + bytes.readInt32BE(at + 8);
+        assert.ok(at < bytes.length, 'the second batch is in the segment');
+        const last = at + 12 + bytes.readInt32BE(at + 8) - 1;
+        const fd = openSync(segment, 'r+');
+        writeSync(fd, Uint8Array.of(bytes[last]! ^ 0x55), 0, 1, last);
+        closeSync(fd);
+
+        const consumer = bus.consumer({ group: `corrupt-${run}`, topics: [topic] });
+        const got: string[] = [];
+        let error: unknown;
+        const timer = setTimeout(() => void consumer.close(), 60_000);
+        try {
+          for await (const batch of consumer.batches()) {
+            for (const r of batch.records) got.push(Buffer.from(r.value).toString());
+          }
+        } catch (e) {
+          error = e;
+        } finally {
+          clearTimeout(timer);
+          await consumer.close();
+        }
+        assert.deepEqual(got, ['good-0', 'good-1', 'good-2']);
+        assert.ok(isTickstreamError(error, 'BUS_LOG_CORRUPT'), String(error));
+      } finally {
+        await bus.close();
+      }
+    });
   });
 }

@@ -74,6 +74,8 @@ const FETCH_WAIT_MS = 50;
 const PARTITION_MAX_BYTES = 1 << 20;
 const FETCH_MAX_BYTES = 16 << 20;
 const IDLE_WAIT_MS = 1000;
+/** Fetches of a response whose batches fail their CRC before the error surfaces (~3 s of backoff). */
+const CORRUPT_RETRIES = 4;
 
 const addPartition = (into: Record<string, number[]>, tp: TopicPartition): void => {
   const list = into[tp.topic];
@@ -237,6 +239,7 @@ export class KafkaConsumer implements Consumer {
 
   private async pull(): Promise<IteratorResult<RecordBatch>> {
     let backoff = 100;
+    let corrupt = 0;
     for (;;) {
       this.signaled = false;
       if (this.closing) return DONE;
@@ -259,10 +262,17 @@ export class KafkaConsumer implements Consumer {
         if (this.order.some((o) => o.fetchAt < 0)) await this.resolvePositions();
         await this.fetchOnce();
         backoff = 100;
+        corrupt = 0;
       } catch (e) {
         if (this.closing) return DONE;
-        // Broker down, leader moving, timeouts: keep the member alive and try again.
-        if (isTickstreamError(e, 'BUS_UNAVAILABLE') && e.retryable) {
+        // Broker down, leader moving, timeouts: keep the member alive and try again. Bytes that fail
+        // their CRC are fetched again a few times (a bad read), then surface: a batch corrupt on the
+        // broker's disk reads the same every time, and stopping loudly beats stalling in silence.
+        const retry =
+          isTickstreamError(e) &&
+          e.retryable &&
+          (e.code !== 'BUS_LOG_CORRUPT' || ++corrupt <= CORRUPT_RETRIES);
+        if (retry) {
           await this.sleep(backoff);
           backoff = Math.min(backoff * 2, 2000);
           continue;

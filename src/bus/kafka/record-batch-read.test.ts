@@ -178,27 +178,65 @@ test('a timestamp delta beyond 32 bits reads right (the 10-byte varlong path)', 
   );
 });
 
-test('any corrupted byte is a BUS_LOG_CORRUPT error or a clean read, never another exception', () => {
+test('a corrupted byte: BUS_LOG_CORRUPT from the first batch, the good batches before a later one, never another exception', () => {
   fc.assert(
     fc.property(arbBatches, fc.nat(), fc.integer({ min: 1, max: 255 }), (specs, where, xor) => {
       const { bytes } = build(specs, 0);
       const bad = Buffer.from(bytes);
       const at = where % bad.length;
       bad[at] = bad[at]! ^ xor;
-      try {
-        ours(bad, 0);
-      } catch (e) {
-        assert.ok(isTickstreamError(e, 'BUS_LOG_CORRUPT'), String(e));
-        assert.equal(e.retryable, true);
-        return;
-      }
-      // A clean read is only possible when the byte is outside the CRC's cover: base offset, length
-      // (seen as a truncated batch), leader epoch.
       const batchStarts: number[] = [];
       for (let p = 0; p < bytes.length; p += 12 + bytes.readInt32BE(p + 8)) batchStarts.push(p);
       const start = batchStarts.filter((s) => s <= at).at(-1)!;
-      assert.ok(at - start < 16, `byte ${at - start} of a batch changed and nothing noticed`);
+      // outside the CRC's cover: base offset, length (read as a truncated batch), leader epoch
+      const uncovered = at - start < 16;
+      let got: ReturnType<typeof ours>;
+      try {
+        got = ours(bad, 0);
+      } catch (e) {
+        assert.ok(isTickstreamError(e, 'BUS_LOG_CORRUPT'), String(e));
+        assert.equal(e.retryable, true);
+        assert.ok(start === 0 || uncovered, 'only the first batch throws');
+        return;
+      }
+      if (uncovered) return;
+      assert.ok(start > 0, `byte ${at} of the first batch changed and nothing noticed`);
+      // the batches before the bad one, exactly; the next fetch starts after them (at the bad one)
+      const before = bytes.subarray(0, start);
+      assert.deepEqual(got.records, libraryRead(before, 0));
+      const last = readRecordsBatches(Reader.from(before)).at(-1)!;
+      assert.equal(got.next, Number(last.firstOffset) + last.lastOffsetDelta + 1);
     }),
     { numRuns: 500 },
   );
+});
+
+test('a record that does not parse in a batch whose CRC holds: no part of that batch is handed out', () => {
+  const rec = (i: number): In => ({ key: `k${i}`, value: Buffer.from(`v${i}`), ts: 1000 + i, headers: [] });
+  const good = libraryBatch([rec(0), rec(1)], 0, 'none');
+  // Three records; the third's length claims more bytes than the batch has; the CRC is recomputed,
+  // so only the record parser can tell.
+  const broken = libraryBatch([rec(2), rec(3), rec(4)], 2, 'none');
+  let p = 61;
+  for (let i = 0; i < 2; i++) {
+    // each record is its zigzag length (one byte here) then that many bytes
+    p += 1 + broken[p]! / 2;
+  }
+  broken[p] = 0x7e; // zigzag 63: past the end
+  broken.writeUInt32BE(crc32c(broken.subarray(21)), 17);
+  const out: BusRecord[] = [
+    { topic: 't', partition: 3, offset: -1, key: null, value: new Uint8Array(0), timestamp: 0 },
+  ];
+  const r = readRecordBatches(Buffer.concat([good, broken]), 0, 't', 3, out);
+  assert.deepEqual(
+    out.map((x) => x.offset),
+    [-1, 0, 1],
+  );
+  assert.deepEqual(r, { next: 2, records: 2 });
+  // first in the response: it throws, and `out` is as it was
+  assert.throws(
+    () => readRecordBatches(broken, 0, 't', 3, out),
+    (e: unknown) => isTickstreamError(e, 'BUS_LOG_CORRUPT'),
+  );
+  assert.equal(out.length, 3);
 });

@@ -99,7 +99,10 @@ export interface BatchesRead {
 
 /**
  * Appends to `out` the records at offsets ≥ `from` of the complete batches in `bytes` (control batches
- * are skipped but move `next`). Throws BUS_LOG_CORRUPT when the bytes are not valid batches.
+ * are skipped but move `next`). A batch that cannot be read (framing, magic, CRC, a record that does not
+ * parse) throws BUS_LOG_CORRUPT if it is the first; after good ones it ends the read there: their records
+ * are kept and `next` is where it starts, so the next fetch begins at it and only then fails. Nothing of
+ * a bad batch is ever left in `out`.
  */
 export const readRecordBatches = (
   bytes: Uint8Array,
@@ -115,38 +118,57 @@ export const readRecordBatches = (
     const batchLength = int32(bytes, at + 8);
     const end = at + BATCH_HEAD + batchLength;
     if (end > bytes.length) break; // truncated at the fetch's byte limit: the next fetch has it
-    if (batchLength < RECORDS_AT - BATCH_HEAD) throw corrupt(`batch length ${batchLength} too small`);
-    const magic = bytes[at + 16]!;
-    if (magic !== 2) throw corrupt(`magic ${magic} (only 2 is read)`);
-    const crc = int32(bytes, at + 17) >>> 0;
-    const actual = crc32c(bytes.subarray(at + CRC_FROM, end) as Buffer);
-    if (crc !== actual) throw corrupt(`CRC ${crc.toString(16)} ≠ computed ${actual.toString(16)}`);
-    const base = int64(bytes, at);
-    const attributes = (bytes[at + 21]! << 8) | bytes[at + 22]!;
-    const lastOffsetDelta = int32(bytes, at + 23);
-    const baseTimestamp = int64(bytes, at + 27);
-    const maxTimestamp = int64(bytes, at + 35);
-    const recordCount = int32(bytes, at + 57);
-    if (base + lastOffsetDelta + 1 > next) next = base + lastOffsetDelta + 1;
-    if ((attributes & IS_CONTROL) === 0 && base + lastOffsetDelta >= from) {
-      count += readRecords(
-        bytes,
-        at + RECORDS_AT,
-        end,
-        attributes,
-        recordCount,
-        base,
-        (attributes & LOG_APPEND_TIME) !== 0 ? maxTimestamp : baseTimestamp,
-        (attributes & LOG_APPEND_TIME) !== 0,
-        from,
-        topic,
-        partition,
-        out,
-      );
+    const kept = out.length;
+    try {
+      const bad = invalidBatch(bytes, at, end, batchLength);
+      if (bad !== undefined) throw corrupt(bad);
+      const base = int64(bytes, at);
+      const attributes = (bytes[at + 21]! << 8) | bytes[at + 22]!;
+      const last = base + int32(bytes, at + 23);
+      if ((attributes & IS_CONTROL) === 0 && last >= from) {
+        const logAppendTime = (attributes & LOG_APPEND_TIME) !== 0;
+        // LogAppendTime: the broker's time, the batch's max timestamp, is every record's
+        const baseTimestamp = int64(bytes, at + (logAppendTime ? 35 : 27));
+        const recordCount = int32(bytes, at + 57);
+        count += readRecords(
+          bytes,
+          at + RECORDS_AT,
+          end,
+          attributes,
+          recordCount,
+          base,
+          baseTimestamp,
+          logAppendTime,
+          from,
+          topic,
+          partition,
+          out,
+        );
+      }
+      if (last + 1 > next) next = last + 1;
+    } catch (e) {
+      out.length = kept;
+      if (at > 0) break;
+      throw e;
     }
     at = end;
   }
   return { next, records: count };
+};
+
+/** Why the batch at [at, end) cannot be read (framing, magic, CRC), or undefined. */
+const invalidBatch = (
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+  batchLength: number,
+): string | undefined => {
+  if (batchLength < RECORDS_AT - BATCH_HEAD) return `batch length ${batchLength} too small`;
+  const magic = bytes[at + 16]!;
+  if (magic !== 2) return `magic ${magic} (only 2 is read)`;
+  const crc = int32(bytes, at + 17) >>> 0;
+  const actual = crc32c(bytes.subarray(at + CRC_FROM, end) as Buffer);
+  return crc === actual ? undefined : `CRC ${crc.toString(16)} ≠ computed ${actual.toString(16)}`;
 };
 
 const readRecords = (
