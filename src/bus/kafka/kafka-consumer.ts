@@ -74,7 +74,7 @@ const FETCH_WAIT_MS = 50;
 const PARTITION_MAX_BYTES = 1 << 20;
 const FETCH_MAX_BYTES = 16 << 20;
 const IDLE_WAIT_MS = 1000;
-/** Fetches of a response whose batches fail their CRC before the error surfaces (~3 s of backoff). */
+/** Refetches of a batch that fails its checks before the error surfaces (~1.5 s of backoff in all). */
 const CORRUPT_RETRIES = 4;
 
 const addPartition = (into: Record<string, number[]>, tp: TopicPartition): void => {

@@ -18,7 +18,7 @@
 // codec) is a BUS_LOG_CORRUPT error, retryable: a refetch reads the bytes again.
 
 import { compressionsAlgorithmsByBitmask, crc32c } from '@platformatic/kafka';
-import { TickstreamError } from '../../domain/errors.ts';
+import { isTickstreamError, TickstreamError } from '../../domain/errors.ts';
 import { sharedInterner } from '../../domain/interner.ts';
 import type { BusRecord } from '../port.ts';
 
@@ -148,7 +148,7 @@ export const readRecordBatches = (
       if (last + 1 > next) next = last + 1;
     } catch (e) {
       out.length = kept;
-      if (at > 0) break;
+      if (at > 0 && isTickstreamError(e, 'BUS_LOG_CORRUPT')) break;
       throw e;
     }
     at = end;
