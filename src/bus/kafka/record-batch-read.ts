@@ -17,10 +17,11 @@
 // next fetch. Anything else that does not add up (bad CRC, lengths past the end, an unknown magic or
 // codec) is a BUS_LOG_CORRUPT error, retryable: a refetch reads the bytes again.
 
-import { compressionsAlgorithmsByBitmask, crc32c } from '@platformatic/kafka';
+import { compressionsAlgorithmsByBitmask } from '@platformatic/kafka';
 import { isTickstreamError, TickstreamError } from '../../domain/errors.ts';
 import { sharedInterner } from '../../domain/interner.ts';
 import type { BusRecord } from '../port.ts';
+import { crc32cOf } from './crc32c.ts';
 
 const BATCH_HEAD = 12; // baseOffset + batchLength
 const RECORDS_AT = 61; // offset of the first record from the batch start
@@ -167,7 +168,7 @@ const invalidBatch = (
   const magic = bytes[at + 16]!;
   if (magic !== 2) return `magic ${magic} (only 2 is read)`;
   const crc = int32(bytes, at + 17) >>> 0;
-  const actual = crc32c(bytes.subarray(at + CRC_FROM, end) as Buffer);
+  const actual = crc32cOf(bytes.subarray(at + CRC_FROM, end));
   return crc === actual ? undefined : `CRC ${crc.toString(16)} ≠ computed ${actual.toString(16)}`;
 };
 

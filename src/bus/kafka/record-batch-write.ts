@@ -4,7 +4,7 @@
 //
 // Two passes over a partition's messages: planRecords measures each record (varint sizes) into reused
 // typed arrays, writeRecords then writes them at known positions. writeBatchHeader fills the 61-byte
-// header around a records section and computes the CRC-32C with the library's own crc32c.
+// header around a records section and computes the CRC-32C with the library's own crc32c (crc32c.ts).
 //
 // Layout (Kafka's DefaultRecordBatch):
 //   baseOffset int64 (0) | length int32 | partitionLeaderEpoch int32 | magic int8 (2) | crc uint32 |
@@ -17,7 +17,8 @@
 // range (the library's encoder zigzags with `>> 31n` and stops its varint at 32 bits, so a delta beyond
 // ±2^31 ms comes out wrong); beyond the safe range, BigInt, wrapped to int64 like Java's long arithmetic.
 
-import { crc32c, type MessageRecord, Writer } from '@platformatic/kafka';
+import type { MessageRecord } from '@platformatic/kafka';
+import { crc32cOf } from './crc32c.ts';
 
 /** Bytes of a batch before its records. */
 export const BATCH_HEADER_SIZE = 61;
@@ -288,8 +289,6 @@ export const writeBatchHeader = (
   buf.writeInt16BE(fields.producerEpoch, start + 51);
   buf.writeInt32BE(fields.firstSequence, start + 53);
   buf.writeInt32BE(count, start + 57);
-  // Through a DynamicBuffer: the library's native crc32c copies a plain Buffer (new Uint8Array(data)).
-  const covered = Writer.create().append(buf.subarray(start + CRC_FROM, end)).dynamicBuffer;
-  buf.writeUInt32BE(crc32c(covered), start + 17);
+  buf.writeUInt32BE(crc32cOf(buf.subarray(start + CRC_FROM, end)), start + 17);
   return end;
 };
