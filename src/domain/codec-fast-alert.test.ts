@@ -43,6 +43,8 @@ const verdicts = (b: Uint8Array): Verdict<Alert> => {
   return fast;
 };
 
+// schemas/alert.v1's enum symbols written out here, not codec-checks' ALERT_KIND_ORDER: the wire-index
+// test below checks that table against this independent copy (and against avsc).
 const KINDS: AlertKind[] = [
   'move_vs_prev_close',
   'move_in_window',
