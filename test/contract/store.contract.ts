@@ -307,6 +307,9 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         assert.deepEqual(await store.alertsByUser(user), [u3, u2, u1]);
         assert.deepEqual(await store.alertsByUser(user, 2), [u3, u2]);
         assert.deepEqual(await store.alertsByUser(user + 1), [otherUser]);
+        // u1 is the day before: a limit of 3 crosses into it.
+        assert.deepEqual(await store.alertsByUser(user, 3), [u3, u2, u1]);
+        assert.deepEqual(await store.alertsByUser(user, 0), []);
       });
 
       it('an upsert of the same alert id keeps one row in both views with the latest values', async () => {
@@ -402,6 +405,20 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         assert.deepEqual(await store.lastFills(u, 3), [latest, fs[3], fs[2]]);
         assert.deepEqual(await store.lastFills(u, 10), [latest, fs[3], fs[2], fs[1], fs[0]]);
         assert.deepEqual(await store.lastFills(u, 0), []);
+      });
+
+      it('last fills across days: newest day first, a limit that ends inside an earlier day', async () => {
+        const u = userBase();
+        // Two days back, the day before, and today; several fills a day, written out of order.
+        const times = [-2 * DAY + 5, -2 * DAY + 9, -DAY - 1, -DAY + 3, -DAY + 7, 0, 4].map(
+          (d) => MIDNIGHT + d,
+        );
+        const fs = times.map((t) => fill(u, uniq('f'), t));
+        await store.upsertFills([fs[3]!, fs[6]!, fs[0]!, fs[5]!, fs[2]!, fs[4]!, fs[1]!]);
+        const newestFirst = [...fs].reverse();
+        for (const n of [1, 2, 3, 4, 5, 6, 7, 8]) {
+          assert.deepEqual(await store.lastFills(u, n), newestFirst.slice(0, n), `limit ${n}`);
+        }
       });
     });
 

@@ -14,6 +14,12 @@ import { ConfigSchema } from '../../src/config.ts';
 import { isTickstreamError } from '../../src/domain/errors.ts';
 import { type Candle, duration, eventTime, price, quantity, type Trade } from '../../src/domain/types.ts';
 import { CassandraStore } from '../../src/store/cassandra/index.ts';
+import {
+  keyspaceDdl,
+  MIGRATIONS,
+  SCHEMA_VERSION,
+  schemaVersionDdl,
+} from '../../src/store/cassandra/schema.ts';
 import { storeContract } from '../contract/store.contract.ts';
 
 const enabled = process.env.STACK_TESTS === '1';
@@ -71,6 +77,51 @@ describe('CassandraStore', {
   storeContract('cassandra', () => CassandraStore.connect(cfg));
 
   describe('adapter specifics', () => {
+    it('a keyspace at schema version 1 migrates to the latest; a second migrate changes nothing', async () => {
+      const ks = `tickstream_test_m${randomUUID().replaceAll('-', '').slice(0, 11)}`;
+      const admin = new Client({ contactPoints: [contactPoint], localDataCenter: cfg.localDataCenter });
+      await admin.connect();
+      const tables = async (): Promise<string[]> =>
+        (
+          await admin.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [ks])
+        ).rows
+          .map((r) => String(r.table_name))
+          .sort();
+      const version = async (): Promise<unknown> =>
+        (await admin.execute(`SELECT version FROM ${ks}.schema_version WHERE id = 0`)).first()?.version;
+      try {
+        // What a build with only migration 1 left behind, with a fill in v1's unbucketed table.
+        await admin.execute(keyspaceDdl(ks, cfg.localDataCenter, 1));
+        await admin.execute(schemaVersionDdl(ks));
+        for (const ddl of MIGRATIONS[0]!.statements(ks)) await admin.execute(ddl);
+        await admin.execute(`INSERT INTO ${ks}.schema_version (id, version) VALUES (0, 1)`);
+        await admin.execute(`INSERT INTO ${ks}.fills_by_user (user_id, time, fill_id) VALUES (1, 2, 'kept')`);
+        const v1Tables = await tables();
+        assert.ok(!v1Tables.includes('fills_by_user_day'));
+
+        const store = await CassandraStore.connect({ ...cfg, keyspace: ks });
+        try {
+          await store.migrate();
+          assert.equal(await version(), SCHEMA_VERSION);
+          const latest = await tables();
+          assert.deepEqual(latest, [...v1Tables, 'alerts_by_user_day', 'fills_by_user_day'].sort());
+          // v1's table and its row are left alone (an upgrade never drops data).
+          assert.equal(
+            (await admin.execute(`SELECT fill_id FROM ${ks}.fills_by_user`)).first()?.fill_id,
+            'kept',
+          );
+          await store.migrate();
+          assert.deepEqual(await tables(), latest);
+          assert.equal(await version(), SCHEMA_VERSION);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await admin.execute(`DROP KEYSPACE IF EXISTS ${ks}`);
+        await admin.shutdown();
+      }
+    });
+
     it('open ranges (0 to +Infinity) read every day present, in order, across years', async () => {
       const store = await CassandraStore.connect(cfg);
       try {

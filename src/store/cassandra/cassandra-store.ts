@@ -82,7 +82,6 @@ const KEYS = {
   TEXT1: ['text'],
   TEXT2: ['text', 'text'],
   CANDLE: ['text', 'bigint', 'text'],
-  USER: ['bigint'],
   USER_DAY: ['bigint', 'text'],
 } as const satisfies Record<string, KeyTypes>;
 
@@ -211,18 +210,26 @@ export class CassandraStore implements Store {
     return this.run('upsertAlerts', async () => {
       const last = new Map<string, Alert>();
       const index: [string, string][] = [];
+      const userIndex: [string, string][] = [];
       const seen = new Set<string>();
       for (const a of alerts) {
         const day = this.days.day(a.time);
         int64(a.time, 'alert time');
-        if (a.user !== undefined) int64(a.user, 'alert user');
         last.set(a.symbol + SEP + day + SEP + a.time + SEP + a.id, a);
         if (!seen.has(a.symbol + SEP + day)) {
           seen.add(a.symbol + SEP + day);
           index.push([a.symbol, day]);
         }
+        if (a.user !== undefined) {
+          const user = String(int64(a.user, 'alert user'));
+          if (!seen.has(SEP + user + SEP + day)) {
+            seen.add(SEP + user + SEP + day);
+            userIndex.push([user, day]);
+          }
+        }
       }
       await this.index(SERIES.alerts, index);
+      await this.index(SERIES.alertsByUser, userIndex);
       const rows = [...last.values()];
       await this.logged(rows, (a) => {
         const day = this.days.day(a.time);
@@ -236,7 +243,7 @@ export class CassandraStore implements Store {
         if (user !== null) {
           out.push({
             query: this.q.upsertAlertByUser,
-            params: [user, a.time, a.id, a.symbol, a.kind, a.value, a.threshold, a.message],
+            params: [user, day, a.time, a.id, a.symbol, a.kind, a.value, a.threshold, a.message],
           });
         }
         return out;
@@ -268,20 +275,16 @@ export class CassandraStore implements Store {
   upsertFills(fills: readonly Fill[]): Promise<void> {
     return this.run('upsertFills', async () => {
       const g = new PartitionGroups();
+      const index: [string, string][] = [];
       for (const f of fills) {
+        const day = this.days.day(f.time);
         const user = int64(f.user, 'fill user');
         const time = int64(f.time, 'fill time');
-        g.add(String(user), time + SEP + f.fillId, [
-          user,
-          time,
-          f.fillId,
-          f.symbol,
-          f.side,
-          f.quantity,
-          f.price,
-        ]);
+        const params = [user, day, time, f.fillId, f.symbol, f.side, f.quantity, f.price];
+        if (g.add(user + SEP + day, time + SEP + f.fillId, params)) index.push([String(user), day]);
       }
-      await writeGroups(this.client, this.q.upsertFill, g, this.tuning, this.route(KEYS.USER));
+      await this.index(SERIES.fills, index);
+      await writeGroups(this.client, this.q.upsertFill, g, this.tuning, this.route(KEYS.USER_DAY));
     });
   }
 
@@ -464,9 +467,15 @@ export class CassandraStore implements Store {
 
   async alertsByUser(user: number, limit?: number): Promise<Alert[]> {
     return this.run('alertsByUser', async () => {
-      const lim = limitArg(limit);
-      if (lim === 0) return [];
-      return (await this.select(this.q.alertsByUser, [int64(user, 'user'), lim], lim)).map(toAlert);
+      const u = int64(user, 'user');
+      const rows = await this.newestDays(
+        SERIES.alertsByUser,
+        String(u),
+        limitArg(limit),
+        this.q.alertsByUser,
+        (day, lim) => [u, day, lim],
+      );
+      return rows.map(toAlert);
     });
   }
 
@@ -501,9 +510,15 @@ export class CassandraStore implements Store {
 
   async lastFills(user: number, limit: number): Promise<Fill[]> {
     return this.run('lastFills', async () => {
-      const lim = limitArg(limit);
-      if (lim === 0) return [];
-      return (await this.select(this.q.lastFills, [int64(user, 'user'), lim], lim)).map(toFill);
+      const u = int64(user, 'user');
+      const rows = await this.newestDays(
+        SERIES.fills,
+        String(u),
+        limitArg(limit),
+        this.q.lastFills,
+        (day, lim) => [u, day, lim],
+      );
+      return rows.map(toFill);
     });
   }
 
@@ -524,17 +539,14 @@ export class CassandraStore implements Store {
 
   async deadletters(limit: number): Promise<Deadletter[]> {
     return this.run('deadletters', async () => {
-      let remaining = limitArg(limit);
-      const out: Deadletter[] = [];
-      if (remaining === 0) return out;
-      const days = await this.select(this.q.daysDesc, [SERIES.deadletters, '']);
-      for (const d of days) {
-        const rows = await this.select(this.q.deadletters, [d.day, remaining], remaining);
-        for (const r of rows) out.push(toDeadletter(r));
-        remaining -= rows.length;
-        if (remaining === 0) break;
-      }
-      return out;
+      const rows = await this.newestDays(
+        SERIES.deadletters,
+        '',
+        limitArg(limit),
+        this.q.deadletters,
+        (day, lim) => [day, lim],
+      );
+      return rows.map(toDeadletter);
     });
   }
 
@@ -630,6 +642,27 @@ export class CassandraStore implements Store {
       const remaining = limit - out.length;
       for (const r of await this.select(query, bind(String(d.day), from, to, remaining), remaining))
         out.push(r);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /**
+   * The first `limit` rows of a series whose day partitions are each ordered newest first: its days
+   * from partition_index, newest first, read one after the other until the limit is reached.
+   */
+  private async newestDays(
+    tbl: string,
+    key: string,
+    limit: number,
+    query: string,
+    bind: (day: string, limit: number) => Params,
+  ): Promise<Row[]> {
+    const out: Row[] = [];
+    if (limit === 0) return out;
+    for (const d of await this.select(this.q.daysDesc, [tbl, key])) {
+      const remaining = limit - out.length;
+      for (const r of await this.select(query, bind(String(d.day), remaining), remaining)) out.push(r);
       if (out.length >= limit) break;
     }
     return out;

@@ -10,6 +10,8 @@ export const SERIES = {
   alerts: 'alerts',
   portfolio: 'portfolio',
   deadletters: 'deadletters',
+  fills: 'fills',
+  alertsByUser: 'alerts_by_user',
 } as const;
 
 export const statements = (ks: string) => ({
@@ -34,12 +36,12 @@ export const statements = (ks: string) => ({
 
   upsertAlertBySymbol: `INSERT INTO ${ks}.alerts_by_symbol_day
       (symbol, day, time, id, kind, value, threshold, user_id, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  upsertAlertByUser: `INSERT INTO ${ks}.alerts_by_user
-      (user_id, time, id, symbol, kind, value, threshold, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  upsertAlertByUser: `INSERT INTO ${ks}.alerts_by_user_day
+      (user_id, day, time, id, symbol, kind, value, threshold, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   alertsBySymbol: `SELECT symbol, time, id, kind, value, threshold, user_id, message FROM ${ks}.alerts_by_symbol_day
       WHERE symbol = ? AND day = ? AND time >= ? AND time < ?`,
-  alertsByUser: `SELECT user_id, time, id, symbol, kind, value, threshold, message FROM ${ks}.alerts_by_user
-      WHERE user_id = ? LIMIT ?`,
+  alertsByUser: `SELECT user_id, time, id, symbol, kind, value, threshold, message FROM ${ks}.alerts_by_user_day
+      WHERE user_id = ? AND day = ? LIMIT ?`,
 
   upsertPosition: `INSERT INTO ${ks}.positions_by_user (user_id, symbol, quantity, avg_cost, realized_pnl, updated_at)
       VALUES (?, ?, ?, ?, ?, ?)`,
@@ -54,10 +56,10 @@ export const statements = (ks: string) => ({
   portfolioHistory: `SELECT user_id, time, value, cost, realized_pnl, unrealized_pnl, day_change
       FROM ${ks}.portfolio_history_by_user_day WHERE user_id = ? AND day = ? AND time >= ? AND time < ?`,
 
-  upsertFill: `INSERT INTO ${ks}.fills_by_user (user_id, time, fill_id, symbol, side, quantity, price)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  lastFills: `SELECT user_id, time, fill_id, symbol, side, quantity, price FROM ${ks}.fills_by_user
-      WHERE user_id = ? LIMIT ?`,
+  upsertFill: `INSERT INTO ${ks}.fills_by_user_day (user_id, day, time, fill_id, symbol, side, quantity, price)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  lastFills: `SELECT user_id, time, fill_id, symbol, side, quantity, price FROM ${ks}.fills_by_user_day
+      WHERE user_id = ? AND day = ? LIMIT ?`,
 
   upsertFirmStats: `INSERT INTO ${ks}.firm_stats_by_day (day, bucket, shard, stats) VALUES (?, ?, ?, ?)`,
   firmStats: `SELECT day, bucket, stats FROM ${ks}.firm_stats_by_day WHERE day = ?`,

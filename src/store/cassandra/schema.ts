@@ -84,6 +84,27 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY ((tbl, key), day))`,
     ],
   },
+  {
+    // v1 partitioned a user's fills and alerts by user alone, so an active account's partition grew
+    // for ever (Cassandra wants partitions well under ~100 MB; an algorithmic account with 10,000
+    // fills a day passes that within a year). These replace them, bucketed by UTC day like every other
+    // time series, newest first within a day; `partition_index` lists a user's days. v1's
+    // `fills_by_user` and `alerts_by_user` are no longer read or written; they stay so that an upgrade
+    // never drops data (no deployment had written to them when this was changed).
+    version: 2,
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.fills_by_user_day (
+        user_id bigint, day text, time bigint, fill_id text,
+        symbol text, side text, quantity double, price double,
+        PRIMARY KEY ((user_id, day), time, fill_id))
+        WITH CLUSTERING ORDER BY (time DESC, fill_id ASC)`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.alerts_by_user_day (
+        user_id bigint, day text, time bigint, id text,
+        symbol text, kind text, value double, threshold double, message text,
+        PRIMARY KEY ((user_id, day), time, id))
+        WITH CLUSTERING ORDER BY (time DESC, id ASC)`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
