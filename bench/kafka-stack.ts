@@ -2,7 +2,7 @@
 // stack (scripts/stack), fresh namespaces, bounded waits, child processes and CPU accounting.
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 
@@ -47,6 +47,27 @@ export const procCpuSeconds = (pid: number): number | undefined => {
     // Fields after the command name (which may hold spaces) start after the last ')'.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * CPU seconds used so far by a JVM's JIT compiler threads (C1 and C2), from /proc/<pid>/task; undefined
+ * when unreadable. A freshly started server spends a large share of its CPU compiling its hot paths
+ * for minutes; benches wait for that to settle before measuring steady-state throughput.
+ */
+export const jitCpuSeconds = (pid: number): number | undefined => {
+  try {
+    let ticks = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (!/^C[12] Compiler/.test(name)) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    }
+    return ticks / CLK_TCK;
   } catch {
     return undefined;
   }
