@@ -5,18 +5,24 @@
 // partitions sharing replicas (the default), single-partition batches, concurrent single-row writes,
 // and one call at a time vs several calls in flight (a sink with pipelined flushes).
 //
+// Then the reference, in the same run: the Apache Cassandra Java driver writing the same rows in the
+// same batches (scripts/stack/cassandra-ref.sh), as Kafka's perf tools are for the Kafka benches.
+//
 // Writes into its own keyspace `tickstream_bench`, dropped at the end. Prints a SKIP line and exits 0
 // when no node answers. Env: BENCH_CASSANDRA=host:port, BENCH_CASSANDRA_MS (time per figure),
-// BENCH_CASSANDRA_WARMUP_MS (writes before the first figure, default 8000), BENCH_CASSANDRA_VARIANTS
-// (comma-separated names to run). Besides rows/s, each figure has rows per CPU-second of this process
-// and, when the node is the local stack's, of the Cassandra process (from /proc): on a shared machine
-// those move far less than the wall-clock figure.
+// BENCH_CASSANDRA_WARMUP_MS (writes before the first figure, default 8000; see WARMUP_MAX_MS),
+// BENCH_CASSANDRA_VARIANTS (comma-separated names to run), BENCH_CASSANDRA_REF=0 (no Java reference),
+// BENCH_CASSANDRA_REF_WARMUP_S (its JVM's warm-up, default 15). Besides rows/s, each figure has rows
+// per CPU-second of this process and, when the node is the local stack's, of the Cassandra process
+// (from /proc): on a shared machine those move far less than the wall-clock figure.
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'cassandra-driver';
 import { ConfigSchema } from '../src/config.ts';
 import type { Candle, Trade } from '../src/domain/types.ts';
 import { CassandraStore, type CassandraStoreOptions } from '../src/store/cassandra/index.ts';
-import { jitCpuSeconds, procCpuSeconds, stackPid } from './kafka-stack.ts';
+import { jitCpuSeconds, procCpuSeconds, ROOT, stackPid } from './kafka-stack.ts';
 import { report } from './lib.ts';
 import { candleRows, tradeRows } from './store-rows.ts';
 
@@ -36,6 +42,8 @@ const WARMUP_MAX_MS = Number(process.env.BENCH_CASSANDRA_WARMUP_MAX_MS ?? 180_00
 const JIT_QUIET = 0.05;
 const JIT_WINDOW_MS = 5000;
 const contactPoint = process.env.BENCH_CASSANDRA ?? '127.0.0.1:9042';
+/** Warm-up of the Java reference's own JVM (the node is warm by then). */
+const REF_WARMUP_S = Number(process.env.BENCH_CASSANDRA_REF_WARMUP_S ?? 15);
 const keyspace = 'tickstream_bench';
 const cfgOf = (concurrency: number) =>
   ConfigSchema.parse({
@@ -129,6 +137,39 @@ const VARIANTS: Variant[] = [
   { name: 'batch50-c64-x4', concurrency: 64, options: { writeMode: 'batch', maxBatchRows: 50 }, inFlight: 4 },
 ];
 
+/**
+ * The reference in the same run: the Apache Cassandra Java driver writing the same rows in the same
+ * batches into the same keyspace (scripts/stack/cassandra-ref.sh), as kafka-perf.sh is for the Kafka
+ * benches. Its own JVM warms up for REF_WARMUP_S first; the node is already warm.
+ */
+const javaReference = (ours: number | undefined): void => {
+  const measureS = Math.max(5, Math.round(MIN_MS / 1000));
+  const r = spawnSync(
+    'bash',
+    [join(ROOT, 'scripts', 'stack', 'cassandra-ref.sh'), keyspace, String(REF_WARMUP_S), String(measureS)],
+    { env: { ...process.env, BENCH_CASSANDRA: contactPoint }, encoding: 'utf8', timeout: 5 * 60_000 },
+  );
+  const lines = [...`${r.stdout}`.matchAll(/^REF (\S+) (\d+)$/gm)];
+  if (r.status !== 0 || lines.length === 0) {
+    console.log(`# cassandra-ref.sh failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+    return;
+  }
+  for (const [, name, value] of lines) {
+    const unit = name!.endsWith('-server-cpu')
+      ? 'rows/server-cpu-s'
+      : name!.endsWith('-cpu')
+        ? 'rows/cpu-s'
+        : 'rows/s';
+    report(`cassandra-write-javaref-${name}`, Number(value), unit);
+  }
+  const total = lines.find(([, name]) => name === 'total')?.[2];
+  if (ours !== undefined && total !== undefined) {
+    console.log(
+      `# our adapter (default) wrote ${((ours / Number(total)) * 100).toFixed(0)} % of the Java driver's rows/s`,
+    );
+  }
+};
+
 const admin = new Client({ contactPoints: [contactPoint], localDataCenter: 'datacenter1' });
 try {
   await admin.connect();
@@ -175,6 +216,7 @@ try {
   );
   await setup.close();
   const only = process.env.BENCH_CASSANDRA_VARIANTS?.split(',');
+  let headline: number | undefined;
   for (const v of VARIANTS) {
     if (only !== undefined && !only.includes(v.name)) continue;
     const store = await CassandraStore.connect(cfgOf(v.concurrency), v.options);
@@ -199,9 +241,13 @@ try {
       spent += r.spent;
     }
     // The headline: the adapter's defaults (first variant), candles and trades together, one call at a time.
-    if (v === VARIANTS[0]) report('cassandra-write', Math.round(rows / (spent / 1000)), 'rows/s');
+    if (v === VARIANTS[0]) {
+      headline = rows / (spent / 1000);
+      report('cassandra-write', Math.round(headline), 'rows/s');
+    }
     await store.close();
   }
+  if (process.env.BENCH_CASSANDRA_REF !== '0') javaReference(headline);
   console.log(
     `# load average ${os
       .loadavg()
