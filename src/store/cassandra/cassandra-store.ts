@@ -58,6 +58,7 @@ import {
   type Params,
   PartitionGroups,
   PREPARED,
+  ReplicaCache,
   type Route,
   runBounded,
   type WriteMode,
@@ -108,6 +109,7 @@ export class CassandraStore implements Store {
   private readonly days = new DayCache();
   /** partition_index rows this instance has written (tbl, key, day), so each is written once. */
   private readonly indexed = new Set<string>();
+  private readonly replicas = new ReplicaCache();
   private closed = false;
 
   private constructor(client: Client, cfg: CassandraConfig, options: CassandraStoreOptions) {
@@ -598,7 +600,7 @@ export class CassandraStore implements Store {
   // ——— internals ———
 
   private route(key: KeyTypes): Route {
-    return { keyspace: this.cfg.keyspace, key };
+    return { keyspace: this.cfg.keyspace, key, cache: this.replicas };
   }
 
   /** Runs one port operation: refuses after close, maps every failure to a typed store error. */

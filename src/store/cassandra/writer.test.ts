@@ -9,6 +9,7 @@ import {
   type KeyTypes,
   type Params,
   PartitionGroups,
+  ReplicaCache,
   replicaChunks,
   routingKey,
   rowBytes,
@@ -61,7 +62,7 @@ test('replicaChunks: every row once, limits held, one bucket per batch, partitio
       (rows, nBuckets, maxRows, maxBytes) => {
         const g = groupsOf(rows);
         const bucketOf = (first: Params): number => Number(String(first[0]).slice(1)) % nBuckets;
-        const chunks = replicaChunks(g, bucketOf, maxRows, maxBytes);
+        const chunks = replicaChunks(g, (_, first) => bucketOf(first), maxRows, maxBytes);
         // Every deduplicated row exactly once.
         const expected = new Set(rows.map(([p, c]) => `p${p}/${c}`));
         const seen: string[] = chunks.flat().map((r) => `${r[0]}/${r[1]}`);
@@ -101,9 +102,39 @@ test('replicaChunks: partitions of one replica set share batches; unknown replic
   assert.equal(shared.length, 1);
   assert.equal(shared[0]!.length, 4);
   // The fallback bucket is the partition's first row: distinct per partition.
-  const alone = replicaChunks(g, (first) => first, 100, 100_000);
+  const alone = replicaChunks(g, (_, first) => first, 100, 100_000);
   assert.deepEqual(
     alone.map((c) => c.length),
     [2, 1, 1],
   );
+});
+
+test('ReplicaCache: one lookup per partition and layout; null answers are not kept; dropped on expiry and when full', () => {
+  let now = 0;
+  const cache = new ReplicaCache(3, 1000, () => now);
+  const calls: string[] = [];
+  const lookup = (what: string, answer: unknown) => () => {
+    calls.push(what);
+    return answer;
+  };
+  const A = ['text'] as const;
+  const B = ['bigint'] as const;
+  const r1 = ['host1'];
+  assert.equal(cache.get(A, 'p1', lookup('A/p1', r1)), r1);
+  assert.equal(cache.get(A, 'p1', lookup('A/p1 again', ['other'])), r1);
+  // The same partition string under another key layout is another partition.
+  assert.deepEqual(cache.get(B, 'p1', lookup('B/p1', ['host2'])), ['host2']);
+  // No metadata yet: asked again next time.
+  assert.equal(cache.get(A, 'p2', lookup('A/p2', null)), null);
+  assert.deepEqual(cache.get(A, 'p2', lookup('A/p2 again', ['host3'])), ['host3']);
+  assert.deepEqual(calls, ['A/p1', 'B/p1', 'A/p2', 'A/p2 again']);
+  // Full (3 entries): the next lookup starts afresh.
+  cache.get(A, 'p1', lookup('A/p1 after full', r1));
+  assert.equal(calls.at(-1), 'A/p1 after full');
+  cache.get(A, 'p1', lookup('not called', r1));
+  assert.equal(calls.at(-1), 'A/p1 after full');
+  // Expired after ttlMs.
+  now = 1000;
+  cache.get(A, 'p1', lookup('A/p1 after expiry', r1));
+  assert.equal(calls.at(-1), 'A/p1 after expiry');
 });
