@@ -368,6 +368,22 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         assert.deepEqual(await store.holders(uniq('NONE')), []);
         assert.deepEqual(await store.positions(u + 2), []);
       });
+
+      it('holders of a symbol among many users: ascending by user, any limit, flat ones left out', async () => {
+        const base = userBase();
+        const sym = uniq('H');
+        // 50 users (ids far apart and adjacent, so a sharded store spreads them), every 7th flat.
+        const users = Array.from({ length: 50 }, (_, i) => base + (i % 2 === 0 ? i : i * 1_000));
+        await store.upsertPositions(users.map((u, i) => position(u, sym, i % 7 === 0 ? 0 : i + 1)));
+        const expected = users
+          .map((u, i) => ({ user: u, quantity: i % 7 === 0 ? 0 : i + 1 }))
+          .filter((h) => h.quantity !== 0)
+          .sort((a, b) => a.user - b.user);
+        assert.deepEqual(await store.holders(sym), expected);
+        for (const n of [1, 3, 17, expected.length, expected.length + 5]) {
+          assert.deepEqual(await store.holders(sym, n), expected.slice(0, n), `limit ${n}`);
+        }
+      });
     });
 
     describe('portfolio history', () => {

@@ -104,7 +104,10 @@ describe('CassandraStore', {
           await store.migrate();
           assert.equal(await version(), SCHEMA_VERSION);
           const latest = await tables();
-          assert.deepEqual(latest, [...v1Tables, 'alerts_by_user_day', 'fills_by_user_day'].sort());
+          assert.deepEqual(
+            latest,
+            [...v1Tables, 'alerts_by_user_day', 'fills_by_user_day', 'holders_by_symbol_shard'].sort(),
+          );
           // v1's table and its row are left alone (an upgrade never drops data).
           assert.equal(
             (await admin.execute(`SELECT fill_id FROM ${ks}.fills_by_user`)).first()?.fill_id,

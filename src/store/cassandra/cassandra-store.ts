@@ -50,7 +50,14 @@ import {
   toPosition,
   toTrade,
 } from './rows.ts';
-import { keyspaceDdl, MIGRATIONS, SCHEMA_VERSION, schemaVersionDdl } from './schema.ts';
+import {
+  HOLDER_SHARDS,
+  holderShard,
+  keyspaceDdl,
+  MIGRATIONS,
+  SCHEMA_VERSION,
+  schemaVersionDdl,
+} from './schema.ts';
 import {
   type KeyTypes,
   LOGGED,
@@ -277,8 +284,8 @@ export class CassandraStore implements Store {
           params: [p.user, p.symbol, p.quantity, p.avgCost, p.realizedPnl, p.updatedAt],
         },
         p.quantity !== 0
-          ? { query: this.q.upsertHolder, params: [p.symbol, p.user, p.quantity] }
-          : { query: this.q.deleteHolder, params: [p.symbol, p.user] },
+          ? { query: this.q.upsertHolder, params: [p.symbol, holderShard(p.user), p.user, p.quantity] }
+          : { query: this.q.deleteHolder, params: [p.symbol, holderShard(p.user), p.user] },
       ]);
     });
   }
@@ -500,7 +507,12 @@ export class CassandraStore implements Store {
     return this.run('holders', async () => {
       const lim = limitArg(limit);
       if (lim === 0) return [];
-      return (await this.select(this.q.holders, [symbol, lim], lim)).map(toHolder);
+      // Each shard is ascending by user: the first `lim` of each, merged, hold the first `lim` overall.
+      const shards = await mapBounded(HOLDER_SHARDS, this.readConcurrency, async (shard) =>
+        (await this.select(this.q.holders, [symbol, shard, lim], lim)).map(toHolder),
+      );
+      const all = shards.flat().sort((a, b) => a.user - b.user);
+      return all.length > lim ? all.slice(0, lim) : all;
     });
   }
 

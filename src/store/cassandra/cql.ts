@@ -45,11 +45,11 @@ export const statements = (ks: string) => ({
 
   upsertPosition: `INSERT INTO ${ks}.positions_by_user (user_id, symbol, quantity, avg_cost, realized_pnl, updated_at)
       VALUES (?, ?, ?, ?, ?, ?)`,
-  upsertHolder: `INSERT INTO ${ks}.holders_by_symbol (symbol, user_id, quantity) VALUES (?, ?, ?)`,
-  deleteHolder: `DELETE FROM ${ks}.holders_by_symbol WHERE symbol = ? AND user_id = ?`,
+  upsertHolder: `INSERT INTO ${ks}.holders_by_symbol_shard (symbol, shard, user_id, quantity) VALUES (?, ?, ?, ?)`,
+  deleteHolder: `DELETE FROM ${ks}.holders_by_symbol_shard WHERE symbol = ? AND shard = ? AND user_id = ?`,
   positions: `SELECT user_id, symbol, quantity, avg_cost, realized_pnl, updated_at FROM ${ks}.positions_by_user
       WHERE user_id = ?`,
-  holders: `SELECT user_id, quantity FROM ${ks}.holders_by_symbol WHERE symbol = ? LIMIT ?`,
+  holders: `SELECT user_id, quantity FROM ${ks}.holders_by_symbol_shard WHERE symbol = ? AND shard = ? LIMIT ?`,
 
   upsertPortfolioValue: `INSERT INTO ${ks}.portfolio_history_by_user_day
       (user_id, day, time, value, cost, realized_pnl, unrealized_pnl, day_change) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,

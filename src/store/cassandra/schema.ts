@@ -85,12 +85,16 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
-    // v1 partitioned a user's fills and alerts by user alone, so an active account's partition grew
-    // for ever (Cassandra wants partitions well under ~100 MB; an algorithmic account with 10,000
-    // fills a day passes that within a year). These replace them, bucketed by UTC day like every other
-    // time series, newest first within a day; `partition_index` lists a user's days. v1's
-    // `fills_by_user` and `alerts_by_user` are no longer read or written; they stay so that an upgrade
-    // never drops data (no deployment had written to them when this was changed).
+    // v1 had three partitions that grow without bound, which Cassandra pays for in compaction, repair
+    // and reads (it wants partitions well under ~100 MB and ~100k rows):
+    // - a user's fills and alerts, keyed by user alone (an algorithmic account with 10,000 fills a day
+    //   passes 100 MB within a year): now bucketed by UTC day like every other time series, newest
+    //   first within a day; `partition_index` lists a user's days;
+    // - the holders of a symbol, keyed by symbol alone (with 10M users a popular symbol has millions):
+    //   now spread over HOLDER_SHARDS partitions by user id, each ascending by user.
+    // v1's `fills_by_user`, `alerts_by_user` and `holders_by_symbol` are no longer read or written;
+    // they stay so that an upgrade never drops data (no deployment had written to them when this was
+    // changed).
     version: 2,
     statements: (ks) => [
       `CREATE TABLE IF NOT EXISTS ${ks}.fills_by_user_day (
@@ -103,9 +107,17 @@ export const MIGRATIONS: readonly Migration[] = [
         symbol text, kind text, value double, threshold double, message text,
         PRIMARY KEY ((user_id, day), time, id))
         WITH CLUSTERING ORDER BY (time DESC, id ASC)`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.holders_by_symbol_shard (
+        symbol text, shard int, user_id bigint, quantity double,
+        PRIMARY KEY ((symbol, shard), user_id))`,
     ],
   },
 ];
+
+/** Partitions of one symbol's holders in `holders_by_symbol_shard` (the shard is user id mod this). */
+export const HOLDER_SHARDS = 16;
+/** The holders shard of a user (non-negative for negative ids too). */
+export const holderShard = (user: number): number => ((user % HOLDER_SHARDS) + HOLDER_SHARDS) % HOLDER_SHARDS;
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
