@@ -484,17 +484,9 @@ export class CassandraStore implements Store {
   }
 
   async alertsByUser(user: number, limit?: number): Promise<Alert[]> {
-    return this.run('alertsByUser', async () => {
-      const u = int64(user, 'user');
-      const rows = await this.newestDays(
-        SERIES.alertsByUser,
-        String(u),
-        limitArg(limit),
-        this.q.alertsByUser,
-        (day, lim) => [u, day, lim],
-      );
-      return rows.map(toAlert);
-    });
+    return this.run('alertsByUser', async () =>
+      (await this.userNewest(SERIES.alertsByUser, this.q.alertsByUser, user, limit)).map(toAlert),
+    );
   }
 
   async positions(user: number): Promise<Position[]> {
@@ -532,17 +524,9 @@ export class CassandraStore implements Store {
   }
 
   async lastFills(user: number, limit: number): Promise<Fill[]> {
-    return this.run('lastFills', async () => {
-      const u = int64(user, 'user');
-      const rows = await this.newestDays(
-        SERIES.fills,
-        String(u),
-        limitArg(limit),
-        this.q.lastFills,
-        (day, lim) => [u, day, lim],
-      );
-      return rows.map(toFill);
-    });
+    return this.run('lastFills', async () =>
+      (await this.userNewest(SERIES.fills, this.q.lastFills, user, limit)).map(toFill),
+    );
   }
 
   async firmStats(day: string): Promise<FirmStatRow[]> {
@@ -689,6 +673,12 @@ export class CassandraStore implements Store {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /** A user's newest rows of a (user_id, day) table whose query binds user, day, limit. */
+  private userNewest(tbl: string, query: string, user: number, limit: number | undefined): Promise<Row[]> {
+    const u = int64(user, 'user');
+    return this.newestDays(tbl, String(u), limitArg(limit), query, (day, lim) => [u, day, lim]);
   }
 
   /**
