@@ -632,6 +632,32 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         assertCheckpoint(await store.loadCheckpoint(processor, 4), empty);
         assertCheckpoint(await store.loadCheckpoint(processor, 3), second);
       });
+
+      it('a state of several MiB round-trips, and large and small states replace each other', async () => {
+        const processor = uniq('proc');
+        const big = (n: number, seed: number) => {
+          const b = new Uint8Array(n);
+          for (let i = 0; i < n; i++) b[i] = (i * 31 + seed + (i >> 11)) & 0xff;
+          return b;
+        };
+        const at = (state: Uint8Array, updatedAt: number, offset: number) => ({
+          processor,
+          partition: 0,
+          offsets: { portfolio: offset },
+          state,
+          updatedAt,
+        });
+        const steps = [
+          at(big(3 * 1024 * 1024 + 17, 1), 10, 100),
+          at(big(5 * 1024 * 1024, 2), 11, 200),
+          at(new Uint8Array([9, 8, 7]), 12, 300),
+          at(big(2 * 1024 * 1024 + 1, 3), 13, 400),
+        ];
+        for (const c of steps) {
+          await store.saveCheckpoint(c);
+          assertCheckpoint(await store.loadCheckpoint(processor, 0), c);
+        }
+      });
     });
 
     describe('property: candles read back as the last write per key', () => {

@@ -96,6 +96,9 @@ describe('CassandraStore', {
         for (const ddl of MIGRATIONS[0]!.statements(ks)) await admin.execute(ddl);
         await admin.execute(`INSERT INTO ${ks}.schema_version (id, version) VALUES (0, 1)`);
         await admin.execute(`INSERT INTO ${ks}.fills_by_user (user_id, time, fill_id) VALUES (1, 2, 'kept')`);
+        await admin.execute(
+          `INSERT INTO ${ks}.checkpoints (processor, part, offsets, state, updated_at) VALUES ('v1proc', 2, '{"trades":9}', 0x040506, 3)`,
+        );
         const v1Tables = await tables();
         assert.ok(!v1Tables.includes('fills_by_user_day'));
 
@@ -106,8 +109,18 @@ describe('CassandraStore', {
           const latest = await tables();
           assert.deepEqual(
             latest,
-            [...v1Tables, 'alerts_by_user_day', 'fills_by_user_day', 'holders_by_symbol_shard'].sort(),
+            [
+              ...v1Tables,
+              'alerts_by_user_day',
+              'checkpoint_chunks',
+              'fills_by_user_day',
+              'holders_by_symbol_shard',
+            ].sort(),
           );
+          // A checkpoint saved by v1 (no chunk columns) still loads.
+          const v1 = await store.loadCheckpoint('v1proc', 2);
+          assert.deepEqual(v1?.offsets, { trades: 9 });
+          assert.deepEqual(v1?.state, new Uint8Array([4, 5, 6]));
           // v1's table and its row are left alone (an upgrade never drops data).
           assert.equal(
             (await admin.execute(`SELECT fill_id FROM ${ks}.fills_by_user`)).first()?.fill_id,
@@ -122,6 +135,96 @@ describe('CassandraStore', {
       } finally {
         await admin.execute(`DROP KEYSPACE IF EXISTS ${ks}`);
         await admin.shutdown();
+      }
+    });
+
+    it('checkpoint state past the 16 MiB request limit: chunked, read back whole; replaced generations deleted', async () => {
+      const store = await CassandraStore.connect(cfg);
+      const admin = new Client({ contactPoints: [contactPoint], localDataCenter: cfg.localDataCenter });
+      await admin.connect();
+      const processor = `big-${randomUUID().slice(0, 8)}`;
+      // Generations of this processor's partition 5 that still have chunks (DISTINCT over partition keys).
+      const generations = async (): Promise<string[]> =>
+        (
+          await admin.execute(
+            `SELECT DISTINCT processor, part, generation FROM ${keyspace}.checkpoint_chunks`,
+          )
+        ).rows
+          .filter((r) => r.processor === processor && r.part === 5)
+          .map((r) => String(r.generation));
+      try {
+        // 20 MiB: one request of it was refused ("Request is too big ... 16777216") before chunking.
+        const state = new Uint8Array(20 * 1024 * 1024);
+        for (let i = 0; i < state.length; i += 4096) state[i] = (i >> 12) & 0xff;
+        state[state.length - 1] = 7;
+        const c = { processor, partition: 5, offsets: { fills: 123 }, state, updatedAt: 1_700_000_000_000 };
+        await store.saveCheckpoint(c);
+        const back = await store.loadCheckpoint(processor, 5);
+        assert.equal(back?.state.length, state.length);
+        assert.ok(Buffer.from(back!.state).equals(Buffer.from(state)), 'state bytes');
+        assert.deepEqual(back?.offsets, { fills: 123 });
+        const [first] = await generations();
+        assert.equal((await generations()).length, 1);
+        // A second large checkpoint replaces the first generation; a small one replaces that.
+        await store.saveCheckpoint({
+          ...c,
+          state: state.subarray(0, 3 * 1024 * 1024),
+          updatedAt: c.updatedAt + 1,
+        });
+        const second = await generations();
+        assert.equal(second.length, 1);
+        assert.notEqual(second[0], first);
+        await store.saveCheckpoint({ ...c, state: new Uint8Array([1, 2]), updatedAt: c.updatedAt + 2 });
+        assert.deepEqual(await generations(), []);
+        assert.deepEqual((await store.loadCheckpoint(processor, 5))?.state, new Uint8Array([1, 2]));
+        // A fresh instance (no memory of what it wrote) also deletes the generation it replaces.
+        await store.saveCheckpoint({ ...c, updatedAt: c.updatedAt + 3 });
+        const other = await CassandraStore.connect(cfg);
+        try {
+          await other.saveCheckpoint({ ...c, state: new Uint8Array([3]), updatedAt: c.updatedAt + 4 });
+        } finally {
+          await other.close();
+        }
+        assert.deepEqual(await generations(), []);
+      } finally {
+        await admin.shutdown();
+        await store.close();
+      }
+    });
+
+    it('a chunked checkpoint that lost a chunk is CHECKPOINT_CORRUPT, not a short state', async () => {
+      const store = await CassandraStore.connect(cfg, { checkpointChunkBytes: 1000 });
+      const admin = new Client({ contactPoints: [contactPoint], localDataCenter: cfg.localDataCenter });
+      await admin.connect();
+      const processor = `lost-${randomUUID().slice(0, 8)}`;
+      try {
+        const state = Uint8Array.from({ length: 4500 }, (_, i) => i % 256);
+        // The last chunk lost, then (in a new generation) a middle one.
+        for (const [seq, updatedAt] of [
+          [4, 1],
+          [2, 2],
+        ] as const) {
+          await store.saveCheckpoint({ processor, partition: 0, offsets: { t: 1 }, state, updatedAt });
+          assert.deepEqual((await store.loadCheckpoint(processor, 0))?.state, state);
+          const head = (
+            await admin.execute(
+              `SELECT generation, chunks FROM ${keyspace}.checkpoints WHERE processor = ? AND part = 0`,
+              [processor],
+            )
+          ).first();
+          assert.equal(head?.chunks, 5);
+          await admin.execute(
+            `DELETE FROM ${keyspace}.checkpoint_chunks WHERE processor = ? AND part = 0 AND generation = ? AND seq = ?`,
+            [processor, head?.generation, seq],
+            { prepare: true },
+          );
+          await assert.rejects(store.loadCheckpoint(processor, 0), (e) =>
+            isTickstreamError(e, 'CHECKPOINT_CORRUPT'),
+          );
+        }
+      } finally {
+        await admin.shutdown();
+        await store.close();
       }
     });
 

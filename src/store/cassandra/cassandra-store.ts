@@ -12,6 +12,7 @@
 //   its source pointer) go in one LOGGED batch: Cassandra applies all of it eventually or none.
 // - Batches are encoded by batch-encode.ts: the driver's bytes, written into one buffer instead of ~30
 //   small ones per row.
+// - A checkpoint's state larger than one request can carry is written in chunks (checkpoints.ts).
 // - Client-side timestamps (the driver's monotonic generator) order the writes of one process: the
 //   later call wins even if its request overtakes the earlier one.
 import { Client } from 'cassandra-driver';
@@ -30,6 +31,7 @@ import { mergeFirmShards } from '../firm-merge.ts';
 import { type Checkpoint, dayOf, type FirmStatRow, type Store, type TimeRange } from '../port.ts';
 import { setFastBatchEncoding } from './batch-encode.ts';
 import { clampTime, DayCache, int32, int64, limitArg, NO_LIMIT } from './bounds.ts';
+import { CheckpointTable } from './checkpoints.ts';
 import { type CassandraConfig, clientOptions } from './client.ts';
 import { DEADLETTER_OFFSET_BUCKET, SERIES, type Statements, statements } from './cql.ts';
 import { toStoreError } from './errors.ts';
@@ -41,7 +43,6 @@ import {
   toAlert,
   toAlertRule,
   toCandle,
-  toCheckpoint,
   toDeadletter,
   toFill,
   toFirmStatRow,
@@ -87,6 +88,11 @@ export interface CassandraStoreOptions {
   /** Day partitions read at once by an unlimited range query. */
   readConcurrency?: number;
   /**
+   * Checkpoint state up to this size stays in the `checkpoints` row; larger state is written in chunks
+   * of this size (checkpoints.ts). Default 1 MiB.
+   */
+  checkpointChunkBytes?: number;
+  /**
    * Batches encoded in one buffer (batch-encode.ts, the default) or by the driver's own writer. It
    * applies to the whole process (the driver has one batch encoder): benchmarks compare the two.
    */
@@ -117,6 +123,7 @@ export class CassandraStore implements Store {
   /** partition_index rows this instance has written (tbl, key, day), so each is written once. */
   private readonly indexed = new Set<string>();
   private readonly replicas = new ReplicaCache();
+  private readonly checkpoints: CheckpointTable;
   private closed = false;
 
   private constructor(client: Client, cfg: CassandraConfig, options: CassandraStoreOptions) {
@@ -130,6 +137,7 @@ export class CassandraStore implements Store {
       concurrency: cfg.concurrency,
     };
     this.readConcurrency = options.readConcurrency ?? 4;
+    this.checkpoints = new CheckpointTable(client, this.q, options.checkpointChunkBytes ?? 1024 * 1024);
   }
 
   /** Connects to the cluster (not to the keyspace: `migrate` creates it if missing). */
@@ -560,31 +568,11 @@ export class CassandraStore implements Store {
   // ——— checkpoints ———
 
   async saveCheckpoint(c: Checkpoint): Promise<void> {
-    await this.run('saveCheckpoint', async () => {
-      // One row, one partition: Cassandra applies a single-partition write atomically, so a reader
-      // never sees the offsets of one checkpoint with the state of another.
-      await this.client.execute(
-        this.q.saveCheckpoint,
-        [
-          c.processor,
-          int32(c.partition, 'checkpoint partition'),
-          JSON.stringify(c.offsets),
-          blob(c.state),
-          int64(c.updatedAt, 'checkpoint updatedAt'),
-        ],
-        PREPARED,
-      );
-    });
+    await this.run('saveCheckpoint', () => this.checkpoints.save(c));
   }
 
   async loadCheckpoint(processor: string, partition: number): Promise<Checkpoint | undefined> {
-    return this.run('loadCheckpoint', async () => {
-      const rows = await this.select(this.q.loadCheckpoint, [
-        processor,
-        int32(partition, 'checkpoint partition'),
-      ]);
-      return rows[0] === undefined ? undefined : toCheckpoint(rows[0]);
-    });
+    return this.run('loadCheckpoint', () => this.checkpoints.load(processor, partition));
   }
 
   async close(): Promise<void> {

@@ -83,9 +83,15 @@ export const statements = (ks: string) => ({
   deadletters: `SELECT time, source_topic, src_partition, src_offset, reason, detail, payload
       FROM ${ks}.deadletters_by_day WHERE day = ? LIMIT ?`,
 
-  saveCheckpoint: `INSERT INTO ${ks}.checkpoints (processor, part, offsets, state, updated_at) VALUES (?, ?, ?, ?, ?)`,
-  loadCheckpoint: `SELECT processor, part, offsets, state, updated_at FROM ${ks}.checkpoints
-      WHERE processor = ? AND part = ?`,
+  saveCheckpoint: `INSERT INTO ${ks}.checkpoints
+      (processor, part, offsets, state, updated_at, generation, chunks, state_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  loadCheckpoint: `SELECT processor, part, offsets, state, updated_at, generation, chunks, state_size
+      FROM ${ks}.checkpoints WHERE processor = ? AND part = ?`,
+  checkpointGeneration: `SELECT generation, chunks FROM ${ks}.checkpoints WHERE processor = ? AND part = ?`,
+  insertCheckpointChunk: `INSERT INTO ${ks}.checkpoint_chunks (processor, part, generation, seq, data)
+      VALUES (?, ?, ?, ?, ?)`,
+  checkpointChunks: `SELECT seq, data FROM ${ks}.checkpoint_chunks WHERE processor = ? AND part = ? AND generation = ?`,
+  deleteCheckpointChunks: `DELETE FROM ${ks}.checkpoint_chunks WHERE processor = ? AND part = ? AND generation = ?`,
 });
 
 export type Statements = ReturnType<typeof statements>;

@@ -95,6 +95,9 @@ export const MIGRATIONS: readonly Migration[] = [
     // v1's `fills_by_user`, `alerts_by_user` and `holders_by_symbol` are no longer read or written;
     // they stay so that an upgrade never drops data (no deployment had written to them when this was
     // changed).
+    // And a checkpoint's state may exceed what one request can carry (the native protocol's 16 MiB
+    // frame; a portfolio partition of ~100k users does): a large state goes to `checkpoint_chunks`
+    // under a fresh generation, and the `checkpoints` row then names that generation (chunks > 0).
     version: 2,
     statements: (ks) => [
       `CREATE TABLE IF NOT EXISTS ${ks}.fills_by_user_day (
@@ -110,6 +113,10 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE IF NOT EXISTS ${ks}.holders_by_symbol_shard (
         symbol text, shard int, user_id bigint, quantity double,
         PRIMARY KEY ((symbol, shard), user_id))`,
+      `ALTER TABLE ${ks}.checkpoints ADD IF NOT EXISTS (generation bigint, chunks int, state_size bigint)`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.checkpoint_chunks (
+        processor text, part int, generation bigint, seq int, data blob,
+        PRIMARY KEY ((processor, part, generation), seq))`,
     ],
   },
 ];
