@@ -1,9 +1,10 @@
 // Checkpoints of any size. A state up to `chunkBytes` stays in the `checkpoints` row, as before. A
 // larger one would not fit one request (the native protocol refuses frames over 16 MiB, and Cassandra
-// mutations over half a commit-log segment), and a portfolio partition of ~100k users is larger. So it
-// goes to `checkpoint_chunks` under a fresh generation first, and only then does the `checkpoints`
-// row name that generation: one single-partition write, so a reader sees the old checkpoint or the
-// new one whole, never offsets of one with state of another. The replaced generation is deleted after.
+// mutations over half a commit-log segment), and a portfolio partition of ~80,000 users holding 5
+// positions each (40 bytes a position) is larger. So it goes to `checkpoint_chunks` under a fresh
+// generation first, and only then does the `checkpoints` row name that generation: one
+// single-partition write, so a reader sees the old checkpoint or the new one whole, never offsets of
+// one with state of another. The replaced generation is deleted after.
 //
 // A reader can still meet a generation being deleted: a process restoring a partition while its
 // previous owner (not yet told it lost it) saves one more checkpoint. Chunks that do not add up are

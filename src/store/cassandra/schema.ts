@@ -96,8 +96,9 @@ export const MIGRATIONS: readonly Migration[] = [
     // they stay so that an upgrade never drops data (no deployment had written to them when this was
     // changed).
     // And a checkpoint's state may exceed what one request can carry (the native protocol's 16 MiB
-    // frame; a portfolio partition of ~100k users does): a large state goes to `checkpoint_chunks`
-    // under a fresh generation, and the `checkpoints` row then names that generation (chunks > 0).
+    // frame; a portfolio partition of ~80,000 users of 5 positions does): a large state goes to
+    // `checkpoint_chunks` under a fresh generation, and the `checkpoints` row then names that
+    // generation (chunks > 0).
     version: 2,
     statements: (ks) => [
       `CREATE TABLE IF NOT EXISTS ${ks}.fills_by_user_day (
