@@ -69,11 +69,19 @@ export class CheckpointTable {
         );
       });
     }
-    await this.client.execute(
-      this.q.saveCheckpoint,
-      [c.processor, part, offsets, chunks > 0 ? EMPTY : blob(c.state), updatedAt, generation, chunks, size],
-      PREPARED,
-    );
+    try {
+      await this.client.execute(
+        this.q.saveCheckpoint,
+        [c.processor, part, offsets, chunks > 0 ? EMPTY : blob(c.state), updatedAt, generation, chunks, size],
+        PREPARED,
+      );
+    } catch (e) {
+      // The head may or may not have moved (a timeout says nothing): forget what this instance knows,
+      // so the next save reads the head to learn which generation it replaces. A generation the head
+      // never named stays behind; a retry of this checkpoint writes another.
+      this.written.delete(key);
+      throw e;
+    }
     this.written.set(key, generation);
     if (previous !== 0 && previous !== generation) {
       await this.client.execute(this.q.deleteCheckpointChunks, [c.processor, part, previous], PREPARED);
