@@ -98,6 +98,16 @@ export const ConfigSchema = z
              * 'single': one statement per row.
              */
             writeMode: z.enum(['replica', 'batch', 'single']).default('replica'),
+            /**
+             * Checkpoint state up to this size stays in its `checkpoints` row; larger state is written in
+             * chunks of this size (one request carries at most 16 MiB).
+             */
+            checkpointChunkBytes: z
+              .number()
+              .int()
+              .min(1024)
+              .max(8 * 1024 * 1024)
+              .default(1024 * 1024),
           })
           .strict()
           .prefault({}),

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { Client } from 'cassandra-driver';
 import { openBus, openStore } from '../../src/app/adapters.ts';
 import { parseConfig } from '../../src/config.ts';
 import { TOPICS } from '../../src/domain/topics.ts';
@@ -51,6 +52,8 @@ const distEnv = {
   TICKSTREAM_STORE__KIND: 'cassandra',
   TICKSTREAM_STORE__CASSANDRA__KEYSPACE: keyspace,
   TICKSTREAM_ENGINE__CHECKPOINT_INTERVAL_MS: '300',
+  // The smallest chunk the config allows: the checkpoints taken over after the kill are chunked ones.
+  TICKSTREAM_STORE__CASSANDRA__CHECKPOINT_CHUNK_BYTES: '1024',
 };
 
 /**
@@ -188,6 +191,19 @@ describe('distributed mode (Kafka + Cassandra)', {
         assert.ok(positions > 100, `compared ${positions} positions`);
       } finally {
         await reference.close();
+      }
+      // What the survivors restored were chunked checkpoints (CHECKPOINT_CHUNK_BYTES above): every
+      // analytics and portfolio checkpoint of this keyspace names a generation of chunks.
+      const admin = new Client({ contactPoints: ['127.0.0.1:9042'], localDataCenter: 'datacenter1' });
+      try {
+        await admin.connect();
+        const heads = (
+          await admin.execute(`SELECT processor, part, chunks FROM ${keyspace}.checkpoints`)
+        ).rows.filter((r) => r.processor === 'analytics' || r.processor === 'portfolio');
+        assert.equal(heads.length, 2 * Number(PARTITIONS), 'a checkpoint per partition of both processors');
+        for (const h of heads) assert.ok(h.chunks > 1, `${h.processor}/${h.part}: ${h.chunks} chunks`);
+      } finally {
+        await admin.shutdown();
       }
     } finally {
       await bus.close();

@@ -87,10 +87,7 @@ export interface CassandraStoreOptions {
   maxBatchBytes?: number;
   /** Day partitions read at once by an unlimited range query. */
   readConcurrency?: number;
-  /**
-   * Checkpoint state up to this size stays in the `checkpoints` row; larger state is written in chunks
-   * of this size (checkpoints.ts). Default 1 MiB.
-   */
+  /** Overrides store.cassandra.checkpointChunkBytes (tests use chunks smaller than the config allows). */
   checkpointChunkBytes?: number;
   /**
    * Batches encoded in one buffer (batch-encode.ts, the default) or by the driver's own writer. It
@@ -137,7 +134,11 @@ export class CassandraStore implements Store {
       concurrency: cfg.concurrency,
     };
     this.readConcurrency = options.readConcurrency ?? 4;
-    this.checkpoints = new CheckpointTable(client, this.q, options.checkpointChunkBytes ?? 1024 * 1024);
+    this.checkpoints = new CheckpointTable(
+      client,
+      this.q,
+      options.checkpointChunkBytes ?? cfg.checkpointChunkBytes,
+    );
   }
 
   /** Connects to the cluster (not to the keyspace: `migrate` creates it if missing). */
