@@ -6,13 +6,15 @@
 // and one call at a time vs several calls in flight (a sink with pipelined flushes).
 //
 // Then the reference, in the same run: the Apache Cassandra Java driver writing the same rows in the
-// same batches (scripts/stack/cassandra-ref.sh), as Kafka's perf tools are for the Kafka benches.
+// same batches (scripts/stack/cassandra-ref.sh), as Kafka's perf tools are for the Kafka benches. Last,
+// a large checkpoint saved and loaded through the store (`cassandra-checkpoint-save/-load`, MiB/s).
 //
 // Writes into its own keyspace `tickstream_bench`, dropped at the end. Prints a SKIP line and exits 0
 // when no node answers. Env: BENCH_CASSANDRA=host:port, BENCH_CASSANDRA_MS (time per figure),
 // BENCH_CASSANDRA_WARMUP_MS (writes before the first figure, default 8000; see WARMUP_MAX_MS),
 // BENCH_CASSANDRA_VARIANTS (comma-separated names to run), BENCH_CASSANDRA_REF=0 (no Java reference),
-// BENCH_CASSANDRA_REF_WARMUP_S (its JVM's warm-up, default 15). Besides rows/s, each figure has rows
+// BENCH_CASSANDRA_REF_WARMUP_S (its JVM's warm-up, default 15), BENCH_CASSANDRA_CHECKPOINT_MIB (size of
+// the checkpoint saved and loaded at the end, default 64). Besides rows/s, each figure has rows
 // per CPU-second of this process and, when the node is the local stack's, of the Cassandra process
 // (from /proc): on a shared machine those move far less than the wall-clock figure.
 import { spawnSync } from 'node:child_process';
@@ -170,6 +172,40 @@ const javaReference = (ours: number | undefined): void => {
   }
 };
 
+/**
+ * A large checkpoint through the store (chunked past 1 MiB, checkpoints.ts): MiB/s to save and to load
+ * CHECKPOINT_MIB of state, three rounds each (the previous generation is deleted on every save).
+ */
+const CHECKPOINT_MIB = Number(process.env.BENCH_CASSANDRA_CHECKPOINT_MIB ?? 64);
+const checkpointFigures = async (): Promise<void> => {
+  const store = await CassandraStore.connect(cfgOf(64));
+  try {
+    const state = new Uint8Array(CHECKPOINT_MIB * 1024 * 1024);
+    for (let i = 0; i < state.length; i += 997) state[i] = i & 0xff;
+    let save = 0;
+    let load = 0;
+    for (let round = 0; round < 3; round++) {
+      const t0 = performance.now();
+      await store.saveCheckpoint({
+        processor: 'bench',
+        partition: 0,
+        offsets: { t: round },
+        state,
+        updatedAt: round,
+      });
+      const t1 = performance.now();
+      const back = await store.loadCheckpoint('bench', 0);
+      load += performance.now() - t1;
+      save += t1 - t0;
+      if (back?.state.length !== state.length) throw new Error('checkpoint read back short');
+    }
+    report('cassandra-checkpoint-save', Math.round((3 * CHECKPOINT_MIB) / (save / 1000)), 'MiB/s');
+    report('cassandra-checkpoint-load', Math.round((3 * CHECKPOINT_MIB) / (load / 1000)), 'MiB/s');
+  } finally {
+    await store.close();
+  }
+};
+
 const admin = new Client({ contactPoints: [contactPoint], localDataCenter: 'datacenter1' });
 try {
   await admin.connect();
@@ -248,6 +284,7 @@ try {
     await store.close();
   }
   if (process.env.BENCH_CASSANDRA_REF !== '0') javaReference(headline);
+  await checkpointFigures();
   console.log(
     `# load average ${os
       .loadavg()
