@@ -192,7 +192,7 @@ describe('CassandraStore', {
       }
     });
 
-    it('a chunked checkpoint that lost a chunk is CHECKPOINT_CORRUPT, not a short state', async () => {
+    it('a chunked checkpoint that lost a chunk, or claims more than its chunks hold, is CHECKPOINT_CORRUPT', async () => {
       const store = await CassandraStore.connect(cfg, { checkpointChunkBytes: 1000 });
       const admin = new Client({ contactPoints: [contactPoint], localDataCenter: cfg.localDataCenter });
       await admin.connect();
@@ -222,6 +222,16 @@ describe('CassandraStore', {
             isTickstreamError(e, 'CHECKPOINT_CORRUPT'),
           );
         }
+        // A head row whose size its chunks cannot hold: refused before anything is allocated for it.
+        await admin.execute(
+          `UPDATE ${keyspace}.checkpoints SET state_size = ? WHERE processor = ? AND part = 0`,
+          [2 ** 50, processor],
+          { prepare: true },
+        );
+        await assert.rejects(
+          store.loadCheckpoint(processor, 0),
+          (e) => isTickstreamError(e, 'CHECKPOINT_CORRUPT') && /cannot hold/.test(e.message),
+        );
       } finally {
         await admin.shutdown();
         await store.close();

@@ -100,6 +100,11 @@ export class CheckpointTable {
       if (chunks === 0) return checkpoint;
       const generation = longOrZero(head.generation);
       const size = longOrZero(head.state_size);
+      // No chunk is ever larger than PAGE_BYTES: a head claiming more is damaged (and must not make
+      // this allocate whatever it says).
+      if (chunks < 0 || !Number.isSafeInteger(size) || size < 0 || size > chunks * PAGE_BYTES) {
+        throw corrupt(`checkpoint ${processor}/${part}: ${chunks} chunks cannot hold ${size} bytes`);
+      }
       const state = await this.readChunks(processor, part, generation, chunks, size);
       if (state !== undefined) return { ...checkpoint, state };
       if (attempt === LOAD_ATTEMPTS) {
