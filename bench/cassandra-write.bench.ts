@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { Client } from 'cassandra-driver';
 import { ConfigSchema } from '../src/config.ts';
 import type { Candle, Trade } from '../src/domain/types.ts';
+import { setFastBatchEncoding } from '../src/store/cassandra/batch-encode.ts';
 import { CassandraStore, type CassandraStoreOptions } from '../src/store/cassandra/index.ts';
 import { jitCpuSeconds, procCpuSeconds, ROOT, stackPid } from './kafka-stack.ts';
 import { report } from './lib.ts';
@@ -121,6 +122,8 @@ interface Variant {
   concurrency: number;
   options: CassandraStoreOptions;
   inFlight: number;
+  /** Batches encoded by the driver's own writer instead of batch-encode.ts (a process-wide switch). */
+  driverEncoder?: boolean;
 }
 
 /**
@@ -132,7 +135,7 @@ interface Variant {
 const VARIANTS: Variant[] = [
   { name: 'default-c64', concurrency: 64, options: {}, inFlight: 1 },
   // The driver's own batch encoder instead of batch-encode.ts (same bytes, ~30 buffers per candle row).
-  { name: 'driverenc-c64', concurrency: 64, options: { fastBatchEncoding: false }, inFlight: 1 },
+  { name: 'driverenc-c64', concurrency: 64, options: {}, inFlight: 1, driverEncoder: true },
   { name: 'batch50-c64', concurrency: 64, options: { writeMode: 'batch', maxBatchRows: 50 }, inFlight: 1 },
   { name: 'single-c64', concurrency: 64, options: { writeMode: 'single' }, inFlight: 1 },
   { name: 'default-c64-x4', concurrency: 64, options: {}, inFlight: 4 },
@@ -256,6 +259,7 @@ try {
   for (const v of VARIANTS) {
     if (only !== undefined && !only.includes(v.name)) continue;
     const store = await CassandraStore.connect(cfgOf(v.concurrency), v.options);
+    setFastBatchEncoding(v.driverEncoder !== true);
     let rows = 0;
     let spent = 0;
     for (const [what, make, write] of [

@@ -228,7 +228,7 @@ function fastWrite(this: BatchRequestLike, encoder: EncoderLike, streamId: numbe
 }
 
 /**
- * Turns the one-buffer encoder on (the store does at import) or off (benchmarks compare the two). It
+ * Turns the one-buffer encoder on (cassandra-store.ts does when loaded) or off (benchmarks compare). It
  * applies to every Client in the process: the driver encodes all batches through one prototype.
  */
 export const setFastBatchEncoding = (on: boolean): void => {

@@ -89,12 +89,11 @@ export interface CassandraStoreOptions {
   readConcurrency?: number;
   /** Overrides store.cassandra.checkpointChunkBytes (tests use chunks smaller than the config allows). */
   checkpointChunkBytes?: number;
-  /**
-   * Batches encoded in one buffer (batch-encode.ts, the default) or by the driver's own writer. It
-   * applies to the whole process (the driver has one batch encoder): benchmarks compare the two.
-   */
-  fastBatchEncoding?: boolean;
 }
+
+// Every Client in the process encodes batches through the driver's one BatchRequest prototype, so the
+// one-buffer encoder is a process-wide switch, set once here (benchmarks flip it to compare).
+setFastBatchEncoding(true);
 
 /** Partition key column types of the tables written through writeGroups (their params lead with them). */
 const KEYS = {
@@ -147,7 +146,6 @@ export class CassandraStore implements Store {
       // Config validation already checks this; the keyspace is spliced into CQL, so check again.
       throw new TickstreamError('CONFIG_INVALID', `invalid keyspace name ${cfg.keyspace}`);
     }
-    setFastBatchEncoding(options.fastBatchEncoding ?? true);
     const client = new Client(clientOptions(cfg));
     try {
       await client.connect();
