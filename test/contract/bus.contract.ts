@@ -17,6 +17,7 @@ import type {
   TopicPartition,
 } from '../../src/bus/port.ts';
 import { tpKey } from '../../src/bus/port.ts';
+import { TickstreamError } from '../../src/domain/errors.ts';
 
 export interface BusContractOptions {
   /** Multiplies every deadline (a remote broker needs more than an in-process log). */
@@ -471,6 +472,48 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, opts: Bus
           [7, 8, 9],
         );
       });
+    });
+
+    it('an onAssign that fails (even with a retryable error) fails the pull: no member keeps partitions it never reads', async () => {
+      const bus = await makeBus();
+      const topic = unique('t');
+      try {
+        await bus.ensureTopic(topic, 1);
+        const failure = new TickstreamError('STORE_UNAVAILABLE', 'checkpoint store down', {
+          retryable: true,
+        });
+        const consumer = bus.consumer({
+          topics: [topic],
+          group: unique('g'),
+          onAssign: () => {
+            throw failure;
+          },
+        });
+        try {
+          const pulled = (async () => {
+            for await (const _ of consumer.batches()) {
+              // nothing is expected before the failure
+            }
+          })();
+          let timer: NodeJS.Timeout | undefined;
+          const stalled = new Promise<'stalled'>((r) => {
+            timer = setTimeout(() => r('stalled'), 30_000);
+          });
+          const outcome = await Promise.race([
+            pulled.then(
+              () => 'ended',
+              (e: unknown) => e,
+            ),
+            stalled,
+          ]);
+          clearTimeout(timer);
+          assert.equal(outcome, failure);
+        } finally {
+          await consumer.close();
+        }
+      } finally {
+        await bus.close();
+      }
     });
 
     it("reset 'latest' starts at the end at assignment, 'earliest' at the beginning", async () => {

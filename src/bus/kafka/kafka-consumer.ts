@@ -34,6 +34,7 @@ import { DONE, SerialPulls } from '../serial-pulls.ts';
 import type { ApiSwap } from './api-swap.ts';
 import { isOffsetOutOfRange, toBusError } from './errors.ts';
 import { installFastFetch, RawRecords } from './fetch-fast.ts';
+import { IS_CONTROL, LOG_APPEND_TIME } from './record-batch-layout.ts';
 import { readRecordBatches } from './record-batch-read.ts';
 
 /** What a consumer needs from its bus. */
@@ -65,7 +66,6 @@ interface Owned {
 
 const EMPTY_META = Buffer.alloc(0);
 const EMPTY_VALUE = new Uint8Array(0);
-const IS_CONTROL = 0x20;
 /** Longest a JoinGroup waits for the caller to pull (and so run onRevoke); under the rebalance timeout. */
 const REVOKE_WAIT_MS = 45_000;
 // Short: the group's commits share the connection with the long poll and wait behind it (measured:
@@ -268,10 +268,12 @@ export class KafkaConsumer implements Consumer {
         // Broker down, leader moving, timeouts: keep the member alive and try again. Bytes that fail
         // their CRC are fetched again a few times (a bad read), then surface: a batch corrupt on the
         // broker's disk reads the same every time, and stopping loudly beats stalling in silence.
+        // Only the bus's own failures: an error from onAssign/onRevoke (the caller's code) must reach
+        // the caller, or the member would keep partitions it never reads.
         const retry =
           isTickstreamError(e) &&
-          e.retryable &&
-          (e.code !== 'BUS_LOG_CORRUPT' || ++corrupt <= CORRUPT_RETRIES);
+          ((e.code === 'BUS_UNAVAILABLE' && e.retryable) ||
+            (e.code === 'BUS_LOG_CORRUPT' && ++corrupt <= CORRUPT_RETRIES));
         if (retry) {
           await this.sleep(backoff);
           backoff = Math.min(backoff * 2, 2000);
@@ -571,7 +573,9 @@ export class KafkaConsumer implements Consumer {
       if (last < from) continue;
       if (last + 1 > next) next = last + 1;
       if ((batch.attributes & IS_CONTROL) !== 0) continue; // transaction markers
-      const baseTs = Number(batch.firstTimestamp);
+      // LogAppendTime: the broker's time, the batch's max timestamp, is every record's (as the fast path)
+      const logAppendTime = (batch.attributes & LOG_APPEND_TIME) !== 0;
+      const baseTs = Number(logAppendTime ? batch.maxTimestamp : batch.firstTimestamp);
       for (const r of batch.records) {
         const offset = first + r.offsetDelta;
         if (offset < from) continue;
@@ -582,7 +586,7 @@ export class KafkaConsumer implements Consumer {
           // keys repeat (symbols, users): interned, not a fresh string per record
           key: r.key === null ? null : sharedInterner.decode(r.key, 0, r.key.length),
           value: r.value ?? EMPTY_VALUE,
-          timestamp: baseTs + Number(r.timestampDelta),
+          timestamp: logAppendTime ? baseTs : baseTs + Number(r.timestampDelta),
         });
       }
     }
@@ -621,5 +625,6 @@ interface FetchedBatch {
   lastOffsetDelta: number;
   attributes: number;
   firstTimestamp: bigint;
+  maxTimestamp: bigint;
   records: { offsetDelta: number; timestampDelta: bigint; key: Buffer | null; value: Buffer | null }[];
 }

@@ -27,8 +27,8 @@ import {
   Writer,
 } from '@platformatic/kafka';
 import { type ApiSwap, swapApi } from './api-swap.ts';
+import { BATCH_HEADER_SIZE } from './record-batch-layout.ts';
 import {
-  BATCH_HEADER_SIZE,
   type BatchFields,
   planRecords,
   type RecordsPlan,

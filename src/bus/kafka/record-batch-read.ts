@@ -2,7 +2,8 @@
 //
 // @platformatic/kafka's reader builds, per record, a record object, a [value, bytesRead] tuple per
 // varint, a BigInt timestamp delta, a key Buffer and a headers array, which we then copied into our own
-// record: at 400k records/s that was a third of the consuming process's time. Here one pass over the
+// record: the largest share of the consuming process's time in the kafka-throughput profile (see
+// BENCHMARKS.md). Here one pass over the
 // bytes makes the one object the port hands out: the key through the interner (keys repeat), the value a
 // view into the fetched bytes, headers skipped (the port has none).
 //
@@ -22,13 +23,15 @@ import { isTickstreamError, TickstreamError } from '../../domain/errors.ts';
 import { sharedInterner } from '../../domain/interner.ts';
 import type { BusRecord } from '../port.ts';
 import { crc32cOf } from './crc32c.ts';
+import {
+  BATCH_HEADER_SIZE,
+  COMPRESSION_MASK,
+  CRC_FROM,
+  IS_CONTROL,
+  LOG_APPEND_TIME,
+} from './record-batch-layout.ts';
 
 const BATCH_HEAD = 12; // baseOffset + batchLength
-const RECORDS_AT = 61; // offset of the first record from the batch start
-const CRC_FROM = 21; // attributes: the CRC covers from here to the end
-const COMPRESSION_MASK = 0x07;
-const LOG_APPEND_TIME = 0x08;
-const IS_CONTROL = 0x20;
 const EMPTY = new Uint8Array(0);
 
 const corrupt = (why: string): TickstreamError =>
@@ -133,7 +136,7 @@ export const readRecordBatches = (
         const recordCount = int32(bytes, at + 57);
         count += readRecords(
           bytes,
-          at + RECORDS_AT,
+          at + BATCH_HEADER_SIZE,
           end,
           attributes,
           recordCount,
@@ -164,7 +167,7 @@ const invalidBatch = (
   end: number,
   batchLength: number,
 ): string | undefined => {
-  if (batchLength < RECORDS_AT - BATCH_HEAD) return `batch length ${batchLength} too small`;
+  if (batchLength < BATCH_HEADER_SIZE - BATCH_HEAD) return `batch length ${batchLength} too small`;
   const magic = bytes[at + 16]!;
   if (magic !== 2) return `magic ${magic} (only 2 is read)`;
   const crc = int32(bytes, at + 17) >>> 0;

@@ -6,8 +6,8 @@ import { describe, it } from 'node:test';
 import type { MessageRecord } from '@platformatic/kafka';
 import fc from 'fast-check';
 import { zz } from '../../domain/avro-by-hand.ts';
+import { BATCH_HEADER_SIZE } from './record-batch-layout.ts';
 import {
-  BATCH_HEADER_SIZE,
   planRecords,
   uvarintSize,
   varlongSize,

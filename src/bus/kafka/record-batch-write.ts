@@ -19,11 +19,8 @@
 
 import type { MessageRecord } from '@platformatic/kafka';
 import { crc32cOf } from './crc32c.ts';
+import { BATCH_HEADER_SIZE, CRC_FROM } from './record-batch-layout.ts';
 
-/** Bytes of a batch before its records. */
-export const BATCH_HEADER_SIZE = 61;
-/** Offset of the attributes field: the CRC covers from here to the end of the batch. */
-const CRC_FROM = 21;
 const MAGIC = 2;
 
 /** Zigzag of a 32-bit signed integer, as an unsigned 32-bit number. */
