@@ -1,8 +1,8 @@
 // A faster Produce v11 request for @platformatic/kafka 2.12, plugged into a Producer without forking it.
 //
 // Why: the library builds every record with its own Writer and DynamicBuffer, BigInt varints and copies
-// (~7.5 µs a record, ~1 ms per send of 80 records on this machine), and our pipeline shares two cores
-// with the broker. This writes the same bytes in one pre-sized Buffer per request (record-batch-write.ts).
+// (`npm run bench -- kafka-produce-encode` compares the two), and our pipeline shares two cores with the
+// broker. This writes the same bytes in one pre-sized Buffer per request (record-batch-write.ts).
 //
 // How: where a Producer would use the library's Produce v11 (what Kafka 2.8+ and 4.x negotiate with
 // this client), installFastProduce hands it (api-swap.ts) an API built with the library's createAPI
