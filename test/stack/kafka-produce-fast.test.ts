@@ -5,7 +5,8 @@
 // otherwise (an OUT_OF_ORDER_SEQUENCE_NUMBER would make the library re-initialize the producer id and
 // resend, hiding the error from the send), one
 // InitProducerId for the whole run, every Produce request v11 and encoded by the fast path.
-// Timestamps more than 2^31 ms apart share a partition and a request once the fast path is in use.
+// Timestamps more than 2^31 ms apart share a partition and a request once the fast path is in use
+// (checked: no more Produce requests than sends).
 // Runs only with STACK_TESTS=1 (`bash scripts/stack/stack.sh start kafka` first); skipped otherwise.
 
 import assert from 'node:assert/strict';
@@ -152,6 +153,13 @@ if (!enabled) {
           );
           assert.ok(watched.produceVersions.length >= WAVES);
           assert.ok(watched.produceVersions.every((v) => v === 11));
+          // One request per send at most (linger may merge sends; a transient refusal adds a retry):
+          // records ~24.9 days apart in one partition did not cut a send into several, as
+          // LingerProducer does for the library's encoder.
+          assert.ok(
+            watched.produceVersions.length <= WAVES * SENDS_PER_WAVE + watched.errors.length,
+            `${watched.produceVersions.length} Produce requests for ${WAVES * SENDS_PER_WAVE} sends`,
+          );
           assert.equal(fastProduceCounters.fallbacks - before.fallbacks, 0);
           assert.ok(fastProduceCounters.requests - before.requests >= watched.produceVersions.length);
           // ≥: a request retried (leadership settling) is encoded again.
