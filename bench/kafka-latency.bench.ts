@@ -178,8 +178,11 @@ try {
   // reader takes the receive times. A trade is (symbol, seq): its send time is sendAt[symbol][seq]; a
   // 1 s bucket (symbol, start) is slot symbol × BUCKETS + bucket number, holding the seq of its first
   // trade and how many of its trades a candle update has covered so far.
-  const start = Date.now();
-  const firstBucket = start - (start % BUCKET_MS);
+  // Event time starts when producing does (set after the reader's group join below): the generator
+  // would otherwise send every trade due during the join in its first tick, and a join longer than
+  // ~9 s would push slots past BUCKETS. No candle arrives before then (a fresh namespace).
+  let start = 0;
+  let firstBucket = 0;
   const BUCKETS = SECONDS + 10;
   const slot = (symbol: number, bucketStart: number): number =>
     symbol * BUCKETS + (bucketStart - firstBucket) / BUCKET_MS;
@@ -243,6 +246,8 @@ try {
     }
   })();
   await waitUntil('the candle reader to be assigned', () => assigned, 60_000);
+  start = Date.now();
+  firstBucket = start - (start % BUCKET_MS);
 
   // The paced producer: every tick, every trade whose event time has come is sent in one batch.
   const gen = new TradeGenerator({ universe, seed: 11, startTime: start, nominalRate: RATE });
