@@ -341,9 +341,4 @@ describe('installFastProduce', () => {
       await producer.close();
     }
   });
-
-  it('the fast API has the library v11 key, version and response parser', () => {
-    assert.equal(fastProduceV11.key, 0);
-    assert.equal(fastProduceV11.version, 11);
-  });
 });
