@@ -107,7 +107,11 @@ const orderTopics = (topics: TopicGroup[]): TopicGroup[] => {
  * Groups and measures the messages. Undefined when the library must encode this request: a topic that
  * is not a string, a partition that is not an int32 ≥ 0, or a message planRecords does not cover.
  */
-const plan = (topicData: readonly MessageRecord[], options: Options): TopicGroup[] | undefined => {
+const plan = (
+  topicData: readonly MessageRecord[],
+  options: Options,
+  compressor: Compressor | null,
+): TopicGroup[] | undefined => {
   const byName = new Map<string, TopicGroup>();
   const topics: TopicGroup[] = [];
   let last: TopicGroup | undefined;
@@ -141,7 +145,7 @@ const plan = (topicData: readonly MessageRecord[], options: Options): TopicGroup
     }
     g.messages.push(m);
   }
-  const attributesBase = options.transactionalId ? IS_TRANSACTIONAL : 0;
+  const attributesBase = (options.transactionalId ? IS_TRANSACTIONAL : 0) | (compressor?.bitmask ?? 0);
   const producerId = options.producerId ?? -1n;
   const producerEpoch = options.producerEpoch ?? 0;
   const partitionLeaderEpoch = options.partitionLeaderEpoch ?? 0;
@@ -258,6 +262,24 @@ const scratchFor = (size: number): Buffer => {
 };
 
 /**
+ * Normalizes the messages as the library does, picks its compressor and plans the batches; undefined
+ * (and counted) when the library must encode this request.
+ */
+const prepare = (
+  topicData: MessageRecord[],
+  options: Options,
+): { compressor: Compressor | null; topics: TopicGroup[] } | undefined => {
+  normalize(topicData);
+  const compressor = compressorOf(options.compression);
+  const topics = compressor === undefined ? undefined : plan(topicData, options, compressor);
+  if (topics === undefined || compressor === undefined) {
+    fastProduceCounters.fallbacks++;
+    return undefined;
+  }
+  return { compressor, topics };
+};
+
+/**
  * Produce v11 request, as produceV11.createRequest (same arguments, same bytes; compression synchronous).
  * Falls back to it for requests this encoder does not cover.
  */
@@ -267,19 +289,13 @@ export function createRequest(
   topicData: MessageRecord[],
   options: Options = {},
 ): Writer {
-  normalize(topicData);
-  const compressor = compressorOf(options.compression);
-  const topics = compressor === undefined ? undefined : plan(topicData, options);
-  if (topics === undefined || compressor === undefined) {
-    fastProduceCounters.fallbacks++;
-    return produceV11.createRequest(acks, timeout, topicData, options);
-  }
+  const prepared = prepare(topicData, options);
+  if (prepared === undefined) return produceV11.createRequest(acks, timeout, topicData, options);
+  const { compressor, topics } = prepared;
   if (compressor !== null) {
     for (const t of topics) {
-      for (const g of t.ordered) {
+      for (const g of t.ordered)
         g.compressed = compressor.compressSync(recordsOf(g, scratchFor(g.plan.size)));
-        g.fields.attributes |= compressor.bitmask;
-      }
     }
   }
   return assemble(acks, timeout, topics, options);
@@ -292,13 +308,9 @@ export async function createRequestAsync(
   topicData: MessageRecord[],
   options: Options = {},
 ): Promise<Writer> {
-  normalize(topicData);
-  const compressor = compressorOf(options.compression);
-  const topics = compressor === undefined ? undefined : plan(topicData, options);
-  if (topics === undefined || compressor === undefined) {
-    fastProduceCounters.fallbacks++;
-    return produceV11.createRequestAsync(acks, timeout, topicData, options);
-  }
+  const prepared = prepare(topicData, options);
+  if (prepared === undefined) return produceV11.createRequestAsync(acks, timeout, topicData, options);
+  const { compressor, topics } = prepared;
   if (compressor === null) return assemble(acks, timeout, topics, options);
   // Every records section is written before the first await: the scratch slots are shared.
   const tasks: { g: PartitionGroup; records: Buffer }[] = [];
@@ -311,7 +323,6 @@ export async function createRequestAsync(
         compressor.compress !== undefined
           ? await compressor.compress(records)
           : compressor.compressSync(records);
-      g.fields.attributes |= compressor.bitmask;
     }
   };
   await Promise.all(Array.from({ length: Math.min(GZIP_CONCURRENCY, tasks.length) }, worker));
