@@ -99,6 +99,25 @@ describe('CassandraStore', {
         await admin.execute(
           `INSERT INTO ${ks}.checkpoints (processor, part, offsets, state, updated_at) VALUES ('v1proc', 2, '{"trades":9}', 0x040506, 3)`,
         );
+        // A candle and a trade in v1's value columns (v3 moved the values into one cell each).
+        const t0 = Date.UTC(2024, 0, 2, 15, 30);
+        await admin.execute(
+          `INSERT INTO ${ks}.candles_by_symbol_interval_day (symbol, interval_ms, day, start_ms, open, high, low, close, volume, vwap, trades, final, indicators)
+           VALUES ('OLD', 60000, '2024-01-02', ${t0}, 1, 2, 0.5, 1.5, 10, 1.25, 3, true, '{"rsi":50}')`,
+        );
+        await admin.execute(
+          `INSERT INTO ${ks}.trades_by_symbol_day (symbol, day, time, seq, price, size, conditions)
+           VALUES ('OLD', '2024-01-02', ${t0}, 7, 1.5, 10, '["@"]')`,
+        );
+        for (const [tbl, key] of [
+          ['candles', 'OLD/60000'],
+          ['trades', 'OLD'],
+        ]) {
+          await admin.execute(
+            `INSERT INTO ${ks}.partition_index (tbl, key, day) VALUES (?, ?, '2024-01-02')`,
+            [tbl, key],
+          );
+        }
         const v1Tables = await tables();
         assert.ok(!v1Tables.includes('fills_by_user_day'));
 
@@ -121,6 +140,47 @@ describe('CassandraStore', {
           const v1 = await store.loadCheckpoint('v1proc', 2);
           assert.deepEqual(v1?.offsets, { trades: 9 });
           assert.deepEqual(v1?.state, new Uint8Array([4, 5, 6]));
+          // Rows written before v3 read from their columns; a v3 write of the same candle replaces
+          // them, and new rows carry only the key and the value cell.
+          const day = { from: eventTime(t0), to: eventTime(t0 + 86_400_000) };
+          const oldCandle = {
+            symbol: 'OLD',
+            intervalMs: duration(60_000),
+            start: eventTime(t0),
+            open: price(1),
+            high: price(2),
+            low: price(0.5),
+            close: price(1.5),
+            volume: quantity(10),
+            vwap: price(1.25),
+            trades: 3,
+            final: true,
+            indicators: { rsi: 50 },
+          };
+          const oldTrade = {
+            symbol: 'OLD',
+            price: price(1.5),
+            size: quantity(10),
+            time: eventTime(t0),
+            conditions: ['@'],
+            seq: 7,
+          };
+          assert.deepEqual(await store.candles('OLD', 60_000, day), [oldCandle]);
+          assert.deepEqual(await store.trades('OLD', day), [oldTrade]);
+          const revised = { ...oldCandle, close: price(1.75), trades: 4, indicators: { rsi: 55 } };
+          const next = { ...oldCandle, start: eventTime(t0 + 60_000), final: false };
+          await store.upsertCandles([revised, next]);
+          await store.upsertTrades([{ ...oldTrade, seq: 8, price: price(1.6) }]);
+          assert.deepEqual(await store.candles('OLD', 60_000, day), [revised, next]);
+          assert.deepEqual(await store.trades('OLD', day), [oldTrade, { ...oldTrade, seq: 8, price: 1.6 }]);
+          const raw = (
+            await admin.execute(
+              `SELECT open, indicators, bar FROM ${ks}.candles_by_symbol_interval_day WHERE symbol = 'OLD' AND interval_ms = 60000 AND day = '2024-01-02' AND start_ms = ${t0 + 60_000}`,
+            )
+          ).first();
+          assert.equal(raw?.open, null);
+          assert.equal(raw?.indicators, null);
+          assert.equal(raw?.bar?.close, 1.5);
           // v1's table and its row are left alone (an upgrade never drops data).
           assert.equal(
             (await admin.execute(`SELECT fill_id FROM ${ks}.fills_by_user`)).first()?.fill_id,

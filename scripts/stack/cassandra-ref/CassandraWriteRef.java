@@ -42,6 +42,7 @@ import com.datastax.driver.core.CodecRegistry;
 import com.datastax.driver.core.ConsistencyLevel;
 import com.datastax.driver.core.Host;
 import com.datastax.driver.core.HostDistance;
+import com.datastax.driver.core.KeyspaceMetadata;
 import com.datastax.driver.core.Metadata;
 import com.datastax.driver.core.PoolingOptions;
 import com.datastax.driver.core.PreparedStatement;
@@ -52,6 +53,7 @@ import com.datastax.driver.core.ResultSet;
 import com.datastax.driver.core.Session;
 import com.datastax.driver.core.SocketOptions;
 import com.datastax.driver.core.Statement;
+import com.datastax.driver.core.UserType;
 import com.datastax.driver.core.exceptions.DriverException;
 import com.datastax.driver.core.exceptions.InvalidQueryException;
 import com.datastax.driver.core.exceptions.NoHostAvailableException;
@@ -240,13 +242,17 @@ public final class CassandraWriteRef {
   /** One bound row and its rowBytes estimate. */
   record Pending(BoundStatement statement, int bytes) {}
 
-  /** rowBytes (writer.ts) of a row's params: 24 + per value 16 + (string: length, number: 8, other: 1). */
+  /**
+   * rowBytes (writer.ts) of a row's params: 24 + per value 16 + (string: length, number: 8, bytes: their
+   * length). The last value is the row's UDT cell (src/store/cassandra/value-cells.ts), bound as its
+   * serialized bytes: per field 4 + the value (8 for a double or bigint, 1 for a boolean, the text).
+   */
   static int candleBytes(Candle c, String day) {
-    return 24 + 13 * 16 + c.symbol().length() + day.length() + c.indicators().length() + 9 * 8 + 1;
+    return 24 + 5 * 16 + c.symbol().length() + day.length() + 2 * 8 + (7 * 12 + 5 + 4 + c.indicators().length());
   }
 
   static int tradeBytes(Trade t, String day) {
-    return 24 + 7 * 16 + t.symbol().length() + day.length() + t.conditions().length() + 4 * 8;
+    return 24 + 5 * 16 + t.symbol().length() + day.length() + 2 * 8 + (2 * 12 + 4 + t.conditions().length());
   }
 
   /** Rows of one call grouped by partition key, each partition's rows by clustering key, in order. */
@@ -279,6 +285,8 @@ public final class CassandraWriteRef {
     final PreparedStatement upsertCandle;
     final PreparedStatement upsertTrade;
     final PreparedStatement indexDay;
+    final UserType barType;
+    final UserType printType;
     final DayCache days = new DayCache();
     final HashSet<String> indexed = new HashSet<>();
     long requests;
@@ -292,13 +300,15 @@ public final class CassandraWriteRef {
       // The adapter's statements (src/store/cassandra/cql.ts), column order included.
       upsertCandle =
           session.prepare(
-              "INSERT INTO " + keyspace + ".candles_by_symbol_interval_day"
-                  + " (symbol, interval_ms, day, start_ms, open, high, low, close, volume, vwap, trades, final, indicators)"
-                  + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+              "INSERT INTO " + keyspace + ".candles_by_symbol_interval_day (symbol, interval_ms, day, start_ms, bar)"
+                  + " VALUES (?, ?, ?, ?, ?)");
       upsertTrade =
           session.prepare(
-              "INSERT INTO " + keyspace + ".trades_by_symbol_day (symbol, day, time, seq, price, size, conditions)"
-                  + " VALUES (?, ?, ?, ?, ?, ?, ?)");
+              "INSERT INTO " + keyspace + ".trades_by_symbol_day (symbol, day, time, seq, print) VALUES (?, ?, ?, ?, ?)");
+      // The UDTs of schema v3 (src/store/cassandra/value-cells.ts), fields set by position.
+      KeyspaceMetadata ks = metadata.getKeyspace(quotedKeyspace);
+      barType = ks.getUserType("candle_bar");
+      printType = ks.getUserType("trade_print");
       indexDay = session.prepare("INSERT INTO " + keyspace + ".partition_index (tbl, key, day) VALUES (?, ?, ?)");
     }
 
@@ -313,15 +323,19 @@ public final class CassandraWriteRef {
         b.setLong(1, c.intervalMs());
         b.setString(2, day);
         b.setLong(3, c.start());
-        b.setDouble(4, c.open());
-        b.setDouble(5, c.high());
-        b.setDouble(6, c.low());
-        b.setDouble(7, c.close());
-        b.setDouble(8, c.volume());
-        b.setDouble(9, c.vwap());
-        b.setLong(10, c.trades());
-        b.setBool(11, c.fin());
-        b.setString(12, c.indicators());
+        b.setUDTValue(
+            4,
+            barType
+                .newValue()
+                .setDouble(0, c.open())
+                .setDouble(1, c.high())
+                .setDouble(2, c.low())
+                .setDouble(3, c.close())
+                .setDouble(4, c.volume())
+                .setDouble(5, c.vwap())
+                .setLong(6, c.trades())
+                .setBool(7, c.fin())
+                .setString(8, c.indicators()));
         String series = c.symbol() + "/" + c.intervalMs();
         if (g.add(series + SEP + day, c.start(), new Pending(b, candleBytes(c, day))))
           index.add(new String[] {series, day});
@@ -341,9 +355,8 @@ public final class CassandraWriteRef {
         b.setString(1, day);
         b.setLong(2, t.time());
         b.setLong(3, t.seq());
-        b.setDouble(4, t.price());
-        b.setDouble(5, t.size());
-        b.setString(6, t.conditions());
+        b.setUDTValue(
+            4, printType.newValue().setDouble(0, t.price()).setDouble(1, t.size()).setString(2, t.conditions()));
         if (g.add(t.symbol() + SEP + day, new TradeKey(t.time(), t.seq()), new Pending(b, tradeBytes(t, day))))
           index.add(new String[] {t.symbol(), day});
       }

@@ -59,6 +59,7 @@ import {
   SCHEMA_VERSION,
   schemaVersionDdl,
 } from './schema.ts';
+import { encodeBar, encodePrint } from './value-cells.ts';
 import {
   type KeyTypes,
   LOGGED,
@@ -191,7 +192,7 @@ export class CassandraStore implements Store {
         const day = this.days.day(t.time);
         const time = int64(t.time, 'trade time');
         const seq = int64(t.seq, 'trade seq');
-        const params = [t.symbol, day, time, seq, t.price, t.size, conditionsJson(t.conditions)];
+        const params = [t.symbol, day, time, seq, encodePrint(t, conditionsJson(t.conditions))];
         if (g.add(t.symbol + SEP + day, `${time}:${seq}`, params)) index.push([t.symbol, day]);
       }
       await this.index(SERIES.trades, index);
@@ -207,21 +208,8 @@ export class CassandraStore implements Store {
         const day = this.days.day(c.start);
         const interval = int64(c.intervalMs, 'candle interval');
         const start = int64(c.start, 'candle start');
-        const params = [
-          c.symbol,
-          interval,
-          day,
-          start,
-          c.open,
-          c.high,
-          c.low,
-          c.close,
-          c.volume,
-          c.vwap,
-          int64(c.trades, 'candle trades'),
-          c.final,
-          indicatorsJson(c.indicators),
-        ];
+        const bar = encodeBar(c, int64(c.trades, 'candle trades'), indicatorsJson(c.indicators));
+        const params = [c.symbol, interval, day, start, bar];
         // '/' keeps the index key readable in cqlsh; unambiguous since the interval is last and numeric.
         const series = `${c.symbol}/${interval}`;
         if (g.add(series + SEP + day, String(start), params)) index.push([series, day]);

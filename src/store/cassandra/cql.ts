@@ -22,15 +22,14 @@ export const statements = (ks: string) => ({
   daysAsc: `SELECT day FROM ${ks}.partition_index WHERE tbl = ? AND key = ? AND day >= ? AND day <= ?`,
   daysDesc: `SELECT day FROM ${ks}.partition_index WHERE tbl = ? AND key = ? ORDER BY day DESC`,
 
-  upsertTrade: `INSERT INTO ${ks}.trades_by_symbol_day (symbol, day, time, seq, price, size, conditions)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  trades: `SELECT symbol, time, seq, price, size, conditions FROM ${ks}.trades_by_symbol_day
+  upsertTrade: `INSERT INTO ${ks}.trades_by_symbol_day (symbol, day, time, seq, print) VALUES (?, ?, ?, ?, ?)`,
+  // The value columns for rows written before schema v3 (see toTrade), as for candles.
+  trades: `SELECT symbol, time, seq, print, price, size, conditions FROM ${ks}.trades_by_symbol_day
       WHERE symbol = ? AND day = ? AND time >= ? AND time < ? LIMIT ?`,
 
-  upsertCandle: `INSERT INTO ${ks}.candles_by_symbol_interval_day
-      (symbol, interval_ms, day, start_ms, open, high, low, close, volume, vwap, trades, final, indicators)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  candles: `SELECT symbol, interval_ms, start_ms, open, high, low, close, volume, vwap, trades, final, indicators
+  upsertCandle: `INSERT INTO ${ks}.candles_by_symbol_interval_day (symbol, interval_ms, day, start_ms, bar)
+      VALUES (?, ?, ?, ?, ?)`,
+  candles: `SELECT symbol, interval_ms, start_ms, bar, open, high, low, close, volume, vwap, trades, final, indicators
       FROM ${ks}.candles_by_symbol_interval_day
       WHERE symbol = ? AND interval_ms = ? AND day = ? AND start_ms >= ? AND start_ms < ?`,
 

@@ -4,6 +4,7 @@
 // so toNumber() is exact.
 import { types } from 'cassandra-driver';
 import { TickstreamError } from '../../domain/errors.ts';
+import type { Candle, Trade } from '../../domain/types.ts';
 import { rowMappers } from '../rows.ts';
 
 export type Row = Readonly<Record<string, unknown>>;
@@ -45,9 +46,26 @@ const has = (r: Row, col: string): boolean => r[col] !== null && r[col] !== unde
 
 export { conditionsJson, indicatorsJson } from '../rows.ts';
 
+const mappers = rowMappers<Row>({ num, long, str, bool, bytes, has });
+
+/**
+ * The row with its value cell's fields in place of the value columns (schema v3 names the fields as
+ * the columns they replaced), or the row itself when it has no such cell (written before v3).
+ */
+const withValues = (r: Row, cell: string, keys: readonly string[]): Row => {
+  const v = r[cell];
+  if (v === null || v === undefined) return r;
+  if (typeof v !== 'object') throw corrupt(cell, 'a user-defined type value', v);
+  const out: Record<string, unknown> = { ...(v as Row) };
+  for (const k of keys) out[k] = r[k];
+  return out;
+};
+
+export const toCandle = (r: Row): Candle =>
+  mappers.toCandle(withValues(r, 'bar', ['symbol', 'interval_ms', 'start_ms']));
+export const toTrade = (r: Row): Trade => mappers.toTrade(withValues(r, 'print', ['symbol', 'time', 'seq']));
+
 export const {
-  toTrade,
-  toCandle,
   toAlert,
   toPosition,
   toHolder,
@@ -57,4 +75,4 @@ export const {
   toAlertRule,
   toDeadletter,
   toCheckpoint,
-} = rowMappers<Row>({ num, long, str, bool, bytes, has });
+} = mappers;

@@ -15,6 +15,8 @@
 // `double`, nested documents JSON `text` (a frozen collection would not save anything at read time,
 // and a non-frozen one writes a tombstone on every overwrite).
 
+import { valueTypeDdl } from './value-cells.ts';
+
 export interface Migration {
   version: number;
   statements: (ks: string) => string[];
@@ -118,6 +120,19 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE IF NOT EXISTS ${ks}.checkpoint_chunks (
         processor text, part int, generation bigint, seq int, data blob,
         PRIMARY KEY ((processor, part, generation), seq))`,
+    ],
+  },
+  {
+    // A candle's and a trade's values move into one frozen UDT cell each, `bar` and `print`
+    // (value-cells.ts says why: 40 % and 18 % less node CPU per row written). New rows carry only
+    // their key and that cell; rows written before keep their value columns and are still read from
+    // them (a row with the cell is read from it).
+    version: 3,
+    statements: (ks) => [
+      valueTypeDdl(ks, 'candle_bar'),
+      `ALTER TABLE ${ks}.candles_by_symbol_interval_day ADD IF NOT EXISTS bar frozen<candle_bar>`,
+      valueTypeDdl(ks, 'trade_print'),
+      `ALTER TABLE ${ks}.trades_by_symbol_day ADD IF NOT EXISTS print frozen<trade_print>`,
     ],
   },
 ];
