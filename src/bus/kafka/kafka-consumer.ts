@@ -27,14 +27,13 @@
 
 import { type BaseOptions, type GroupAssignment, Consumer as PltConsumer } from '@platformatic/kafka';
 import { isTickstreamError, TickstreamError } from '../../domain/errors.ts';
-import { sharedInterner } from '../../domain/interner.ts';
 import type { BusRecord, ConsumeOptions, Consumer, RecordBatch, TopicPartition } from '../port.ts';
 import { tpKey } from '../port.ts';
 import { DONE, SerialPulls } from '../serial-pulls.ts';
 import type { ApiSwap } from './api-swap.ts';
 import { isOffsetOutOfRange, toBusError } from './errors.ts';
 import { installFastFetch, RawRecords } from './fetch-fast.ts';
-import { IS_CONTROL, LOG_APPEND_TIME } from './record-batch-layout.ts';
+import { appendParsedBatches, type ParsedBatch } from './parsed-batches.ts';
 import { readRecordBatches } from './record-batch-read.ts';
 
 /** What a consumer needs from its bus. */
@@ -65,7 +64,6 @@ interface Owned {
 }
 
 const EMPTY_META = Buffer.alloc(0);
-const EMPTY_VALUE = new Uint8Array(0);
 /** Longest a JoinGroup waits for the caller to pull (and so run onRevoke); under the rebalance timeout. */
 const REVOKE_WAIT_MS = 45_000;
 // Short: the group's commits share the connection with the long poll and wait behind it (measured:
@@ -515,7 +513,7 @@ export class KafkaConsumer implements Consumer {
             if (req === undefined || req.owned.fetchAt !== req.offset) continue;
             req.owned.logEnd = Number(p.highWatermark);
             // fetch-fast hands some partitions' records over as bytes (RawRecords)
-            const records = p.records as FetchedBatch[] | RawRecords | null | undefined;
+            const records = p.records as ParsedBatch[] | RawRecords | null | undefined;
             if (records != null) this.decode(req.owned, req.offset, records);
           }
         }
@@ -559,38 +557,12 @@ export class KafkaConsumer implements Consumer {
   }
 
   /** Appends the records of `batches` at or after `from` to the partition's buffer. */
-  private decode(o: Owned, from: number, batches: FetchedBatch[] | RawRecords): void {
-    const out = o.buffer;
+  private decode(o: Owned, from: number, batches: ParsedBatch[] | RawRecords): void {
     const { topic, partition } = o.tp;
-    if (batches instanceof RawRecords) {
-      o.fetchAt = readRecordBatches(batches.bytes, from, topic, partition, out).next;
-      return;
-    }
-    let next = from;
-    for (const batch of batches) {
-      const first = Number(batch.firstOffset);
-      const last = first + batch.lastOffsetDelta;
-      if (last < from) continue;
-      if (last + 1 > next) next = last + 1;
-      if ((batch.attributes & IS_CONTROL) !== 0) continue; // transaction markers
-      // LogAppendTime: the broker's time, the batch's max timestamp, is every record's (as the fast path)
-      const logAppendTime = (batch.attributes & LOG_APPEND_TIME) !== 0;
-      const baseTs = Number(logAppendTime ? batch.maxTimestamp : batch.firstTimestamp);
-      for (const r of batch.records) {
-        const offset = first + r.offsetDelta;
-        if (offset < from) continue;
-        out.push({
-          topic,
-          partition,
-          offset,
-          // keys repeat (symbols, users): interned, not a fresh string per record
-          key: r.key === null ? null : sharedInterner.decode(r.key, 0, r.key.length),
-          value: r.value ?? EMPTY_VALUE,
-          timestamp: logAppendTime ? baseTs : baseTs + Number(r.timestampDelta),
-        });
-      }
-    }
-    o.fetchAt = next;
+    o.fetchAt =
+      batches instanceof RawRecords
+        ? readRecordBatches(batches.bytes, from, topic, partition, o.buffer).next
+        : appendParsedBatches(batches, from, topic, partition, o.buffer);
   }
 
   /** Sleeps until woken or `ms` pass, unless a wake-up came while this pull was looking. */
@@ -618,13 +590,4 @@ interface FetchPartition {
   partitionMaxBytes: number;
   currentLeaderEpoch: number;
   lastFetchedEpoch: number;
-}
-
-interface FetchedBatch {
-  firstOffset: bigint;
-  lastOffsetDelta: number;
-  attributes: number;
-  firstTimestamp: bigint;
-  maxTimestamp: bigint;
-  records: { offsetDelta: number; timestampDelta: bigint; key: Buffer | null; value: Buffer | null }[];
 }

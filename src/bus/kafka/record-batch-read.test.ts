@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { zz } from '../../domain/avro-by-hand.ts';
 import { isTickstreamError } from '../../domain/errors.ts';
 import type { BusRecord } from '../port.ts';
+import { appendParsedBatches, type ParsedBatch } from './parsed-batches.ts';
 import { readRecordBatches } from './record-batch-read.ts';
 
 type Compression = 'none' | 'lz4' | 'snappy' | 'gzip';
@@ -164,6 +165,43 @@ test('control batches are skipped but move the next offset; LogAppendTime batche
   assert.equal(got.next, 15);
   const onlyControl = ours(control, 0);
   assert.deepEqual(onlyControl, { records: [], next: 13, count: 0 });
+});
+
+test("the consumer's fallback over the library's parsed batches reads what ours reads from the bytes", () => {
+  // Batches of every kind the broker returns: data (CreateTime), LogAppendTime, transaction markers.
+  const kinds = fc.array(fc.constantFrom(0, 0x08, 0x30), { minLength: 5, maxLength: 5 });
+  fc.assert(
+    fc.property(
+      arbBatches,
+      kinds,
+      fc.integer({ min: 0, max: 2 ** 40 }),
+      fc.nat(),
+      (specs, attrs, start, pick) => {
+        const parts: Buffer[] = [];
+        let base = start;
+        specs.forEach((s, i) => {
+          base += s.gap;
+          const set = attrs[i]!;
+          const b = libraryBatch(s.records, base, s.compression, set & 0x20 ? 7n : -1n);
+          parts.push(set === 0 ? b : withAttributes(b, set));
+          base += s.records.length;
+        });
+        const bytes = Buffer.concat(parts);
+        const from = start + (pick % (base - start + 1));
+        const fallback: BusRecord[] = [];
+        const parsed = [...readRecordsBatches(Reader.from(bytes))] as unknown as ParsedBatch[];
+        const next = appendParsedBatches(parsed, from, 't', 3, fallback);
+        const fast = ours(bytes, from);
+        assert.deepEqual(
+          fallback.map((x) => ({ ...x, value: new Uint8Array(x.value) })),
+          fast.records,
+        );
+        assert.equal(next, fast.next);
+        assert.equal(next, Math.max(from, base));
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
 
 test('a timestamp delta beyond 32 bits reads right (the 10-byte varlong path)', () => {
