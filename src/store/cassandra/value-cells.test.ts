@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { types } from 'cassandra-driver';
 import fc from 'fast-check';
+import { indicatorsArb } from '../../domain/codec-arbitraries.ts';
 import { TickstreamError } from '../../domain/errors.ts';
 import type { Candle, DurationMs, EventTimeMs, Price, Quantity, Trade } from '../../domain/types.ts';
 import { conditionsJson, indicatorsJson, toCandle, toTrade } from './rows.ts';
@@ -53,25 +54,6 @@ const double = fc.oneof(
   fc.double(),
   fc.constantFrom(-0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 5e-324),
 );
-const indicators = fc.record(
-  {
-    sma: fc.dictionary(
-      fc.integer({ min: 1, max: 500 }).map(String),
-      fc.double({ noNaN: true, noDefaultInfinity: true }),
-    ),
-    ema: fc.dictionary(
-      fc.integer({ min: 1, max: 500 }).map(String),
-      fc.double({ noNaN: true, noDefaultInfinity: true }),
-    ),
-    rsi: fc.double({ min: 0, max: 100, noNaN: true }),
-    bollinger: fc.record({
-      upper: fc.double({ noNaN: true, noDefaultInfinity: true }),
-      middle: fc.double({ noNaN: true, noDefaultInfinity: true }),
-      lower: fc.double({ noNaN: true, noDefaultInfinity: true }),
-    }),
-  },
-  { requiredKeys: [] },
-);
 const candle = fc.record({
   symbol: fc.string({ minLength: 1, maxLength: 8 }),
   intervalMs: fc.constantFrom(1000, 60_000, 3_600_000).map((n) => n as DurationMs),
@@ -87,7 +69,7 @@ const candle = fc.record({
     fc.constantFrom(0, 2 ** 32, 2 ** 31, -(2 ** 32) - 1, Number.MAX_SAFE_INTEGER),
   ),
   final: fc.boolean(),
-  indicators,
+  indicators: indicatorsArb,
 }) as fc.Arbitrary<Candle>;
 
 test('the migration declares the types with these fields, in this order', () => {
