@@ -40,13 +40,17 @@ export const waitUntil = async (
 
 const CLK_TCK = 100;
 
+/** User + system CPU seconds in a /proc `stat` line (of a process or of one of its threads). */
+const statCpuSeconds = (stat: string): number => {
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+};
+
 /** User + system CPU seconds of a process from /proc (Linux); undefined when unreadable. */
 export const procCpuSeconds = (pid: number): number | undefined => {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+    return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return undefined;
   }
@@ -59,15 +63,13 @@ export const procCpuSeconds = (pid: number): number | undefined => {
  */
 export const jitCpuSeconds = (pid: number): number | undefined => {
   try {
-    let ticks = 0;
+    let seconds = 0;
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (!/^C[12] Compiler/.test(name)) continue;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
+      if (/^C[12] Compiler/.test(name)) seconds += statCpuSeconds(stat);
     }
-    return ticks / CLK_TCK;
+    return seconds;
   } catch {
     return undefined;
   }

@@ -24,8 +24,9 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 /** Options of KafkaBus.connect beyond the configuration. */
 export interface KafkaBusOptions {
   /**
-   * Encode Produce requests with produce-fast.ts (the library's bytes, cheaper: see the kafka-produce-encode bench) where the library
-   * picks Produce v11. Default true; false leaves every request to @platformatic/kafka's own encoder.
+   * Encode Produce requests with produce-fast.ts (the library's bytes, cheaper: see the
+   * kafka-produce-encode bench) where the library picks Produce v11. Default true; false leaves every
+   * request to @platformatic/kafka's own encoder.
    */
   fastProduce?: boolean;
 }

@@ -3,9 +3,9 @@
 // @platformatic/kafka's reader builds, per record, a record object, a [value, bytesRead] tuple per
 // varint, a BigInt timestamp delta, a key Buffer and a headers array, which we then copied into our own
 // record: the largest share of the consuming process's time in the kafka-throughput profile (see
-// BENCHMARKS.md). Here one pass over the
-// bytes makes the one object the port hands out: the key through the interner (keys repeat), the value a
-// view into the fetched bytes, headers skipped (the port has none).
+// BENCHMARKS.md). Here one pass over the bytes makes the one object the port hands out: the key through
+// the interner (keys repeat), the value a view into the fetched bytes, headers skipped (the port has
+// none).
 //
 // Layout (https://kafka.apache.org/documentation/#recordbatch): baseOffset int64, batchLength int32,
 // partitionLeaderEpoch int32, magic int8, crc uint32 (CRC-32C of attributes..end), attributes int16,

@@ -14,6 +14,7 @@
 // batch is encoded; `cassandra-driver` is pinned to a minor version in package.json, and a property
 // test compares the bytes with the driver's own for random batches over every supported type).
 import { createRequire } from 'node:module';
+import { writeBigintValue, writeDoubleValue } from './cql-bytes.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -74,7 +75,6 @@ const VARCHAR = 0x0d;
 const FLAG_SERIAL = 0x10;
 const FLAG_TIMESTAMP = 0x20;
 const FLAG_KEYSPACE = 0x80;
-const TWO_32 = 4294967296;
 
 /** Byte lengths of the batch's strings, measured in the sizing pass and reused when writing. */
 let strLens = new Int32Array(1024);
@@ -182,14 +182,9 @@ export const encodeBatch = (
       } else if (typeof v === 'number') {
         const code = cols[i]!.type.code;
         if (code === DOUBLE) {
-          o = buf.writeInt32BE(8, o);
-          o = buf.writeDoubleBE(v, o);
+          o = writeDoubleValue(buf, v, o);
         } else if (code === BIGINT) {
-          // Long.fromNumber's two's complement halves, for any safe integer.
-          const hi = Math.floor(v / TWO_32);
-          o = buf.writeInt32BE(8, o);
-          o = buf.writeInt32BE(hi, o);
-          o = buf.writeUInt32BE(v - hi * TWO_32, o);
+          o = writeBigintValue(buf, v, o);
         } else {
           o = buf.writeInt32BE(4, o);
           o = buf.writeInt32BE(v, o);

@@ -224,19 +224,22 @@ export class CassandraStore implements Store {
       const last = new Map<string, Alert>();
       const index: [string, string][] = [];
       const userIndex: [string, string][] = [];
-      const seen = new Set<string>();
+      const symbolDays = new Set<string>();
+      const userDays = new Set<string>();
       for (const a of alerts) {
         const day = this.days.day(a.time);
         int64(a.time, 'alert time');
         last.set(a.symbol + SEP + day + SEP + a.time + SEP + a.id, a);
-        if (!seen.has(a.symbol + SEP + day)) {
-          seen.add(a.symbol + SEP + day);
+        const symbolDay = a.symbol + SEP + day;
+        if (!symbolDays.has(symbolDay)) {
+          symbolDays.add(symbolDay);
           index.push([a.symbol, day]);
         }
         if (a.user !== undefined) {
           const user = String(int64(a.user, 'alert user'));
-          if (!seen.has(SEP + user + SEP + day)) {
-            seen.add(SEP + user + SEP + day);
+          const userDay = user + SEP + day;
+          if (!userDays.has(userDay)) {
+            userDays.add(userDay);
             userIndex.push([user, day]);
           }
         }

@@ -14,6 +14,7 @@
 // checks it against the driver's UDT encoder. The fields keep the names of the v2 columns they
 // replace, so the driver's decoded UDT is read by the same row mappers.
 import type { Candle, Trade } from '../../domain/types.ts';
+import { writeBigintValue, writeDoubleValue } from './cql-bytes.ts';
 
 type FieldType = 'double' | 'bigint' | 'boolean' | 'text';
 
@@ -40,10 +41,6 @@ export const VALUE_TYPES = {
 export const valueTypeDdl = (ks: string, name: keyof typeof VALUE_TYPES): string =>
   `CREATE TYPE IF NOT EXISTS ${ks}.${name} (${VALUE_TYPES[name].map(([n, t]) => `${n} ${t}`).join(', ')})`;
 
-const TWO_32 = 4294967296;
-
-const double = (buf: Buffer, v: number, o: number): number => buf.writeDoubleBE(v, buf.writeInt32BE(8, o));
-
 /**
  * The serialized `candle_bar` of `c`: for each field a 4-byte length and its value. `trades` must be a
  * safe integer (the caller checks, as for every bigint column); `indicators` is the JSON text.
@@ -52,16 +49,13 @@ export const encodeBar = (c: Candle, trades: number, indicators: string): Buffer
   const textLen = Buffer.byteLength(indicators, 'utf8');
   // six doubles and one bigint (4 + 8 each), one boolean (4 + 1), the text (4 + n)
   const buf = Buffer.allocUnsafe(7 * 12 + 5 + 4 + textLen);
-  let o = double(buf, c.open, 0);
-  o = double(buf, c.high, o);
-  o = double(buf, c.low, o);
-  o = double(buf, c.close, o);
-  o = double(buf, c.volume, o);
-  o = double(buf, c.vwap, o);
-  const hi = Math.floor(trades / TWO_32);
-  o = buf.writeInt32BE(8, o);
-  o = buf.writeInt32BE(hi, o);
-  o = buf.writeUInt32BE(trades - hi * TWO_32, o);
+  let o = writeDoubleValue(buf, c.open, 0);
+  o = writeDoubleValue(buf, c.high, o);
+  o = writeDoubleValue(buf, c.low, o);
+  o = writeDoubleValue(buf, c.close, o);
+  o = writeDoubleValue(buf, c.volume, o);
+  o = writeDoubleValue(buf, c.vwap, o);
+  o = writeBigintValue(buf, trades, o);
   o = buf.writeInt32BE(1, o);
   o = buf.writeUInt8(c.final ? 1 : 0, o);
   o = buf.writeInt32BE(textLen, o);
@@ -73,8 +67,8 @@ export const encodeBar = (c: Candle, trades: number, indicators: string): Buffer
 export const encodePrint = (t: Trade, conditions: string): Buffer => {
   const textLen = Buffer.byteLength(conditions, 'utf8');
   const buf = Buffer.allocUnsafe(2 * 12 + 4 + textLen);
-  let o = double(buf, t.price, 0);
-  o = double(buf, t.size, o);
+  let o = writeDoubleValue(buf, t.price, 0);
+  o = writeDoubleValue(buf, t.size, o);
   o = buf.writeInt32BE(textLen, o);
   buf.write(conditions, o, 'utf8');
   return buf;
