@@ -211,7 +211,7 @@ export class KafkaConsumer implements Consumer {
   /** Called by the client before each JoinGroup: wait until what we own was revoked by a pull. */
   private beforeJoin(): Promise<Buffer> {
     this.pendingAssign = null; // an assignment not taken yet belongs to the generation being left
-    if (this.order.length === 0 || this.closed) return Promise.resolve(EMPTY_META);
+    if (this.owned.size === 0 || this.closed) return Promise.resolve(EMPTY_META);
     return new Promise<Buffer>((resolve) => {
       const timer = setTimeout(() => resolve(EMPTY_META), REVOKE_WAIT_MS);
       this.revokeWaiters.push(() => {
@@ -257,7 +257,8 @@ export class KafkaConsumer implements Consumer {
           await this.sleep(IDLE_WAIT_MS);
           continue;
         }
-        if (this.order.some((o) => o.fetchAt < 0)) await this.resolvePositions();
+        const unresolved = this.order.filter((o) => o.fetchAt < 0);
+        if (unresolved.length > 0) await this.resolvePositions(unresolved);
         await this.fetchOnce();
         backoff = 100;
         corrupt = 0;
@@ -325,6 +326,7 @@ export class KafkaConsumer implements Consumer {
     if (tps.length === 0) return;
     const restored =
       this.onAssign === undefined ? undefined : await this.onAssign(tps.map((tp) => ({ ...tp })));
+    const fresh: Owned[] = [];
     for (const tp of tps) {
       const key = tpKey(tp.topic, tp.partition);
       const at = restored?.get(key);
@@ -333,15 +335,23 @@ export class KafkaConsumer implements Consumer {
       }
       const o: Owned = { tp, key, fetchAt: at ?? -1, buffer: [], next: 0, logEnd: -1 };
       this.owned.set(key, o);
-      this.order.push(o);
+      fresh.push(o);
     }
     this.epoch++;
+    // Positions are fixed before assignment() shows the partitions: 'latest' is the log's end when the
+    // member got the partition, so a record written after the caller saw the assignment is read (it
+    // was skipped when the first fetch resolved it). On a failure the pull loop resolves them later.
+    const unresolved = fresh.filter((o) => o.fetchAt < 0);
+    try {
+      if (unresolved.length > 0) await this.resolvePositions(unresolved);
+    } finally {
+      this.order.push(...fresh);
+    }
   }
 
   /** Committed offset, else earliest/latest, for owned partitions without a position. */
-  private async resolvePositions(): Promise<void> {
+  private async resolvePositions(unresolved: Owned[]): Promise<void> {
     const epoch = this.epoch;
-    const unresolved = this.order.filter((o) => o.fetchAt < 0);
     const byTopic = new Map<string, number[]>();
     for (const o of unresolved) byTopic.set(o.tp.topic, [...(byTopic.get(o.tp.topic) ?? []), o.tp.partition]);
     const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
