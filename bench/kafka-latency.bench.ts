@@ -20,7 +20,8 @@
 // serves the first ~10 s at several times its steady CPU cost) are not counted. All three processes and
 // the broker share the machine's 2 cores.
 // Env: BENCH_LATENCY_RATE (20000), BENCH_LATENCY_SECONDS (40), BENCH_LATENCY_WARMUP_S (10),
-// BENCH_LATENCY_TICK_MS (5), BENCH_LATENCY_EMIT_MS, BENCH_LATENCY_CAUGHT_UP (defaults: the product's).
+// BENCH_LATENCY_TICK_MS (5), BENCH_LATENCY_EMIT_MS, BENCH_LATENCY_CAUGHT_UP, BENCH_LATENCY_LINGER_MS
+// (bus.kafka.lingerMs of this producer and the processor's) (defaults: the product's).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,6 +59,7 @@ const TICK_MS = Number(process.env.BENCH_LATENCY_TICK_MS ?? 5);
 const INPROC = process.env.BENCH_LATENCY_INPROC === '1';
 const EMIT_MS = process.env.BENCH_LATENCY_EMIT_MS;
 const CAUGHT_UP = process.env.BENCH_LATENCY_CAUGHT_UP;
+const LINGER_MS = process.env.BENCH_LATENCY_LINGER_MS;
 const WARMUP_S = Number(process.env.BENCH_LATENCY_WARMUP_S ?? 10);
 
 const grown = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
@@ -74,10 +76,11 @@ const dataDir = mkdtempSync(join(tmpdir(), 'ts-kafka-lat-'));
 const engine: Record<string, unknown> = {};
 if (EMIT_MS !== undefined) engine.emitIntervalMs = Number(EMIT_MS);
 if (CAUGHT_UP !== undefined) engine.emitWhenCaughtUp = CAUGHT_UP !== '0';
-const config = parseConfig({ bus: { kind: 'kafka', namespace, partitions: PARTITIONS }, engine });
+const kafka = LINGER_MS === undefined ? {} : { lingerMs: Number(LINGER_MS) };
+const config = parseConfig({ bus: { kind: 'kafka', namespace, partitions: PARTITIONS, kafka }, engine });
 const universe = Universe.default();
 console.log(
-  `# namespace ${namespace}, ${RATE} trades/s for ${SECONDS} s in batches every ${TICK_MS} ms, emitIntervalMs ${config.engine.emitIntervalMs}, emitWhenCaughtUp ${config.engine.emitWhenCaughtUp}`,
+  `# namespace ${namespace}, ${RATE} trades/s for ${SECONDS} s in batches every ${TICK_MS} ms, emitIntervalMs ${config.engine.emitIntervalMs}, emitWhenCaughtUp ${config.engine.emitWhenCaughtUp}, lingerMs ${config.bus.kafka.lingerMs}`,
 );
 
 // High-resolution wall clock (ms, fractional), and its offset to Date.now() (the child stamps records
@@ -148,6 +151,7 @@ if (INPROC) {
         TICKSTREAM_BUS__PARTITIONS: String(PARTITIONS),
         TICKSTREAM_ENGINE__EMIT_INTERVAL_MS: String(config.engine.emitIntervalMs),
         TICKSTREAM_ENGINE__EMIT_WHEN_CAUGHT_UP: String(config.engine.emitWhenCaughtUp),
+        TICKSTREAM_BUS__KAFKA__LINGER_MS: String(config.bus.kafka.lingerMs),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
