@@ -7,13 +7,14 @@ import assert from 'node:assert/strict';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { KafkaBus } from '../../src/bus/kafka/index.ts';
 import { partitionFor } from '../../src/bus/partitioner.ts';
 import { parseConfig } from '../../src/config.ts';
 import { isTickstreamError } from '../../src/domain/errors.ts';
 import { busContract } from '../contract/bus.contract.ts';
+import { deleteTopicsContaining } from './helpers.ts';
 
 const enabled = process.env.STACK_TESTS === '1';
 const broker = process.env.TICKSTREAM_KAFKA_BROKER ?? '127.0.0.1:9092';
@@ -47,6 +48,8 @@ if (!enabled) {
     }, () => {});
   });
 } else {
+  // Every topic of this file's tests carries the process id (the contract's and the run ids below).
+  after(() => deleteTopicsContaining(`-${process.pid}-`));
   busContract('kafka', () => KafkaBus.connect(kafkaConfig()), { slowFactor: 2 });
 
   describe('Kafka bus: interoperability', () => {

@@ -15,7 +15,7 @@ import { parseConfig } from '../../src/config.ts';
 import { TOPICS } from '../../src/domain/topics.ts';
 import type { Candle, EventTimeMs } from '../../src/domain/types.ts';
 import { Universe } from '../../src/domain/universe.ts';
-import { exited, until } from './helpers.ts';
+import { deleteTopicsContaining, exited, until } from './helpers.ts';
 
 const enabled = process.env.STACK_TESTS === '1';
 const root = join(import.meta.dirname, '..', '..');
@@ -110,6 +110,7 @@ describe('distributed mode (Kafka + Cassandra)', {
     await Promise.all(procs.map(exited));
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(refDir, { recursive: true, force: true });
+    await deleteTopicsContaining(`${namespace}.`);
   });
 
   it('kill -9 one analytics and one portfolio process mid-stream: the survivors finish with identical results', {

@@ -12,7 +12,7 @@ import { openStore } from '../../src/app/adapters.ts';
 import { parseConfig } from '../../src/config.ts';
 import type { EventTimeMs } from '../../src/domain/types.ts';
 import { Universe } from '../../src/domain/universe.ts';
-import { exited } from './helpers.ts';
+import { deleteTopicsContaining, exited } from './helpers.ts';
 
 const enabled = process.env.STACK_TESTS === '1';
 const root = join(import.meta.dirname, '..', '..');
@@ -37,17 +37,18 @@ describe('faults: Kafka and Cassandra restarted mid-stream', {
   skip: !enabled && 'needs the local stack (STACK_TESTS=1)',
 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'ts-faults-'));
-  after(() => {
+  const id = randomBytes(4).toString('hex');
+  after(async () => {
     // leave the stack as the suite expects it: running
     stackCmd('start', 'all');
     rmSync(dir, { recursive: true, force: true });
+    await deleteTopicsContaining(`faults${id}.`);
   });
 
   it('pauses, retries and resumes with identical results', { timeout: 900_000 }, async () => {
     const ref = spawn(node, [main, 'run', ...SIM, '--data-dir', join(dir, 'ref')], { stdio: 'ignore' });
     assert.equal(await exited(ref), 0, 'reference run');
 
-    const id = randomBytes(4).toString('hex');
     const keyspace = `ts_faults_${id}`;
     const env = {
       ...process.env,

@@ -1,6 +1,7 @@
 // Small helpers shared by the tests that drive real processes against the local stack.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { Admin } from '@platformatic/kafka';
 
 /** Resolves with the exit code (null when killed by a signal), also for a process that already ended. */
 export const exited = (p: ChildProcess): Promise<number | null> =>
@@ -21,4 +22,23 @@ export const until = async (
     await new Promise((r) => setTimeout(r, everyMs));
   }
   assert.fail(`timed out waiting for ${what}`);
+};
+
+/**
+ * Deletes the broker's topics whose name contains `marker` (a test file's run id or namespace), so a
+ * developer's long-running broker does not collect every run's topics. Returns how many it deleted;
+ * a failure is reported, not thrown: the tests' verdicts stand either way.
+ */
+export const deleteTopicsContaining = async (marker: string, broker = '127.0.0.1:9092'): Promise<number> => {
+  const admin = new Admin({ clientId: 'stack-test-cleanup', bootstrapBrokers: [broker], retries: 2 });
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.includes(marker));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+    return topics.length;
+  } catch (e) {
+    console.log(`# could not delete the topics of ${marker}: ${e instanceof Error ? e.message : String(e)}`);
+    return 0;
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
 };

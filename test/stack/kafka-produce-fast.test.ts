@@ -10,13 +10,14 @@
 // Runs only with STACK_TESTS=1 (`bash scripts/stack/stack.sh start kafka` first); skipped otherwise.
 
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { connectionsApiChannel } from '@platformatic/kafka';
 import { KafkaBus } from '../../src/bus/kafka/kafka-bus.ts';
 import { fastProduceCounters } from '../../src/bus/kafka/produce-fast.ts';
 import { partitionFor } from '../../src/bus/partitioner.ts';
 import type { BusRecord, ProduceRecord } from '../../src/bus/port.ts';
 import { parseConfig } from '../../src/config.ts';
+import { deleteTopicsContaining } from './helpers.ts';
 
 const enabled = process.env.STACK_TESTS === '1';
 const broker = process.env.TICKSTREAM_KAFKA_BROKER ?? '127.0.0.1:9092';
@@ -122,6 +123,7 @@ if (!enabled) {
 } else {
   describe('Kafka fast produce', () => {
     const run = `${process.pid}-${Date.now().toString(36)}`;
+    after(() => deleteTopicsContaining(run, broker));
     const PARTITIONS = 5;
     const WAVES = 5;
     const SENDS_PER_WAVE = 4;

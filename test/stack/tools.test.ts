@@ -5,12 +5,13 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { openBus } from '../../src/app/adapters.ts';
 import { Ingest } from '../../src/app/ingest.ts';
 import { partitionFor } from '../../src/bus/partitioner.ts';
 import { parseConfig } from '../../src/config.ts';
 import type { EventTimeMs, Price, Quantity, Trade } from '../../src/domain/types.ts';
+import { deleteTopicsContaining } from './helpers.ts';
 
 const enabled = process.env.STACK_TESTS === '1';
 const root = join(import.meta.dirname, '..', '..');
@@ -19,9 +20,10 @@ const lib = join(root, '.stack', 'kafka', 'lib');
 describe('Kafka console consumer reads our topics', {
   skip: !enabled && 'needs the local stack (STACK_TESTS=1)',
 }, () => {
+  const namespace = `tools${randomBytes(3).toString('hex')}`;
+  after(() => deleteTopicsContaining(`${namespace}.`));
   it('keys and partitions as we wrote them; the value carries the Confluent header and schema id 1001', async () => {
     assert.ok(existsSync(lib), 'Kafka jars fetched by scripts/stack/stack.sh');
-    const namespace = `tools${randomBytes(3).toString('hex')}`;
     const bus = await openBus(parseConfig({ bus: { kind: 'kafka', namespace, partitions: 3 } }));
     const symbols = ['AAPL', 'MSFT', 'JPM', 'XOM', 'BRK.B'];
     const trades: Trade[] = symbols.map((symbol, i) => ({
