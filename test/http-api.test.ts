@@ -162,6 +162,44 @@ describe('HTTP API on the embedded pipeline', () => {
     assert.ok(p.positions.length === 0 || Math.abs(shares - 1) < 1e-9, 'sector shares add up to 1');
   });
 
+  it('lists who holds a symbol: users whose fills net to a non-zero quantity, ascending by user, limited', async () => {
+    // Expected from the fills fed, independently of the position book: net quantity per symbol and user.
+    const net = new Map<string, Map<number, number>>();
+    for (const f of fills) {
+      const bySymbol = net.get(f.symbol) ?? new Map<number, number>();
+      net.set(f.symbol, bySymbol);
+      bySymbol.set(f.user, (bySymbol.get(f.user) ?? 0) + (f.side === 'buy' ? 1 : -1) * f.quantity);
+    }
+    const holdersOf = (s: string) =>
+      [...(net.get(s) ?? [])]
+        .filter(([, quantity]) => quantity !== 0)
+        .sort((a, b) => a[0] - b[0])
+        .map(([user, quantity]) => ({ user, quantity }));
+    // The symbol with the most holders.
+    const sym = [...net.keys()].reduce((a, b) => (holdersOf(b).length > holdersOf(a).length ? b : a));
+    const expected = holdersOf(sym);
+    assert.ok(expected.length >= 3, `the tape gives ${sym} several holders`);
+    let last: unknown;
+    await until('holders stored', async () => {
+      last = (await get(`/api/symbols/${encodeURIComponent(sym)}/holders?limit=10000`)).body;
+      return JSON.stringify(last) === JSON.stringify(expected);
+    }).catch(() => assert.deepEqual(last, expected));
+    const two = await get(`/api/symbols/${encodeURIComponent(sym)}/holders?limit=2`);
+    assert.equal(two.status, 200);
+    assert.deepEqual(two.body, expected.slice(0, 2));
+    assert.equal((await get('/api/symbols/ZZZZ/holders')).status, 404);
+    for (const path of [
+      '/api/symbols/aapl/holders',
+      '/api/symbols/%E0%A4%A/holders',
+      `/api/symbols/${encodeURIComponent(sym)}/holders?limit=0`,
+      `/api/symbols/${encodeURIComponent(sym)}/holders?user=1`,
+    ]) {
+      const r = await get(path);
+      assert.equal(r.status, 400, path);
+      assert.equal((r.body as { error: { code: string } }).error.code, 'BAD_REQUEST', path);
+    }
+  });
+
   it('rejects bad requests with 400 and a stable code, unknown routes with 404', async () => {
     for (const path of [
       '/api/candles?symbol=aapl',

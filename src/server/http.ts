@@ -61,6 +61,15 @@ const user = z.coerce
 const limit = z.coerce.number().int().min(1).max(10_000).default(100);
 const range = { from: timeParam.optional(), to: timeParam.optional() };
 
+/** A path segment's text; a malformed %-escape is a bad request, not a crash. */
+const decodePathSegment = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new TickstreamError('BAD_REQUEST', 'malformed %-escape in the path');
+  }
+};
+
 const rangeOf = (q: { from?: EventTimeMs | undefined; to?: EventTimeMs | undefined }) => ({
   from: q.from ?? (0 as EventTimeMs),
   to: q.to ?? (8_640_000_000_000_000 as EventTimeMs),
@@ -237,6 +246,14 @@ export class HttpServer {
           return send(res, 200, await store.alertsByUser(u, p.limit));
         }
       }
+    }
+    // Who holds a symbol (non-zero quantity), ascending by user: the holders_by_symbol tables' query.
+    const holdersPath = /^\/api\/symbols\/([^/]{1,64})\/holders$/.exec(path);
+    if (method === 'GET' && holdersPath !== null) {
+      const sym = parse(symbol, decodePathSegment(holdersPath[1] as string));
+      if (!universe.has(sym)) throw new TickstreamError('NOT_FOUND', `unknown symbol ${sym}`);
+      const p = parse(z.object({ limit }).strict(), q);
+      return send(res, 200, await store.holders(sym, p.limit));
     }
     const firmPath = /^\/api\/firm\/(\d{4}-\d{2}-\d{2})$/.exec(path);
     if (method === 'GET' && firmPath !== null) {
