@@ -22,7 +22,9 @@ const HOUR = 3_600_000;
 type Event =
   | { kind: 'write-start'; partition: number; upTo: number }
   | { kind: 'write-end'; partition: number; upTo: number }
+  | { kind: 'snapshot'; partition: number; at: number }
   | { kind: 'save'; partition: number; at: number }
+  | { kind: 'saved'; partition: number; at: number }
   | { kind: 'commit'; partition: number; at: number };
 
 /** A gate the test opens to let pending writes finish. */
@@ -71,6 +73,7 @@ class RecordingTask implements PartitionTask {
     this.writing = false;
   }
   snapshot(): Uint8Array {
+    this.events.push({ kind: 'snapshot', partition: this.partition, at: this.upTo });
     return Uint8Array.of(this.upTo & 0xff);
   }
 }
@@ -101,13 +104,17 @@ class HoldingTask extends RecordingTask {
   }
 }
 
-const recordingStore = (inner: Store, events: Event[]): Store =>
+/** The store, with its checkpoint saves recorded and made to last at least `saveDelayMs`. */
+const recordingStore = (inner: Store, events: Event[], saveDelayMs = 0): Store =>
   new Proxy(inner, {
     get(target, prop, receiver) {
       if (prop === 'saveCheckpoint')
         return async (cp: Checkpoint) => {
-          events.push({ kind: 'save', partition: cp.partition, at: cp.offsets[TOPIC] ?? -1 });
+          const at = cp.offsets[TOPIC] ?? -1;
+          events.push({ kind: 'save', partition: cp.partition, at });
+          if (saveDelayMs > 0) await new Promise((r) => setTimeout(r, saveDelayMs));
           await target.saveCheckpoint(cp);
+          events.push({ kind: 'saved', partition: cp.partition, at });
         };
       const v = Reflect.get(target, prop, receiver) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
@@ -179,6 +186,7 @@ describe('processor runtime scheduling', () => {
     checkpointIntervalMs: number;
     emitWhenCaughtUp: boolean;
     holding?: boolean;
+    saveDelayMs?: number;
   }) => {
     const dir = mkdtempSync(join(tmpdir(), 'ts-runtime-'));
     dirs.push(dir);
@@ -201,7 +209,7 @@ describe('processor runtime scheduling', () => {
     };
     const runtime = new ProcessorRuntime(spec, {
       bus: recordingBus(inner, events),
-      store: recordingStore(sqlite, events),
+      store: recordingStore(sqlite, events, opts.saveDelayMs),
       metrics: new EngineMetrics(),
       maxBatch: 50,
       emitIntervalMs: opts.emitIntervalMs,
@@ -264,6 +272,54 @@ describe('processor runtime scheduling', () => {
     checkOrder(s.events);
     assert.ok(s.events.some((e) => e.kind === 'save'));
     for (const t of s.tasks.values()) assert.equal(t.overlapped, false, 'one write at a time per partition');
+    const committed = await s.inner.committedOffsets('rec', TOPIC);
+    assert.equal(
+      committed.reduce((a, b) => a + b, 0),
+      sent,
+    );
+    await s.inner.close();
+    await s.sqlite.close();
+  });
+
+  it('saves slower than the interval: at most one snapshot per partition waits, and checkpoints space out by their cost', async () => {
+    const SAVE_MS = 40;
+    const INTERVAL_MS = 4;
+    const s = await setup({
+      emitIntervalMs: 0,
+      checkpointIntervalMs: INTERVAL_MS,
+      emitWhenCaughtUp: true,
+      saveDelayMs: SAVE_MS,
+    });
+    s.runtime.start();
+    const t0 = performance.now();
+    let sent = 0;
+    while (performance.now() - t0 < 1200) {
+      await s.send(10, sent);
+      sent += 10;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const events = [...s.events];
+    const elapsed = performance.now() - t0;
+    for (let p = 0; p < PARTITIONS; p++) {
+      let waiting = 0;
+      let most = 0;
+      let saves = 0;
+      for (const e of events) {
+        if (e.partition !== p) continue;
+        if (e.kind === 'snapshot') most = Math.max(most, ++waiting);
+        else if (e.kind === 'saved') waiting--;
+        else if (e.kind === 'save') saves++;
+      }
+      assert.ok(most <= 1, `p${p}: ${most} snapshots waiting for their save at once`);
+      assert.ok(saves >= 1, `p${p}: checkpointed while the input flowed`);
+      // Each save lasts >= SAVE_MS, so the next checkpoint starts >= 9 x SAVE_MS after the one before
+      // (a bound that holds however slow the machine: it can only space them out further).
+      const bound = 1 + Math.floor(elapsed / (9 * SAVE_MS));
+      assert.ok(saves <= bound, `p${p}: ${saves} saves in ${elapsed.toFixed(0)} ms, at most ${bound}`);
+    }
+    await waitFor('all records processed', () => s.processed() === sent);
+    await s.runtime.stop();
+    checkOrder(s.events);
     const committed = await s.inner.committedOffsets('rec', TOPIC);
     assert.equal(
       committed.reduce((a, b) => a + b, 0),

@@ -1,7 +1,8 @@
 // The processor runtime: consumes the input topic as a member of a consumer group and owns one task per
 // assigned partition. Outputs are written after each batch once a partition has caught up (conflated
 // over emitIntervalMs while it works through a backlog), never waited for on the processing path. Each
-// partition is checkpointed about every checkpointIntervalMs (staggered): the outputs so far are
+// partition is checkpointed about every checkpointIntervalMs (staggered; less often when checkpoints
+// are costly, see CHECKPOINT_PAUSE_FACTOR): the outputs so far are
 // written, then state + offsets saved in one store write, then the offsets committed to the bus. A crash
 // anywhere in that sequence replays from the last checkpoint and rewrites the same rows (outputs are
 // idempotent upserts): effectively exactly-once.
@@ -42,6 +43,13 @@ export interface RuntimeOptions {
  * the processing loop pauses for one partition's snapshot at a time instead of all of them at once.
  */
 const CHECKPOINT_SLOTS = 8;
+/**
+ * A partition's next checkpoint waits at least this many times the cost of its last one (snapshot +
+ * save) and never starts while one is still being saved: however large the state grows (a portfolio
+ * book of millions of users), checkpoints take at most ~1/10 of the time and at most one snapshot
+ * per partition waits in memory. Before, saves slower than the interval queued a snapshot per tick.
+ */
+const CHECKPOINT_PAUSE_FACTOR = 9;
 /** Longest stretch of back-to-back batches before the loop lets I/O callbacks run. */
 const YIELD_EVERY_MS = 10;
 
@@ -65,6 +73,10 @@ interface Owned {
   emitWanted: boolean;
   /** This partition's checkpoint saves and offset commits, in order (never rejects). */
   durable: Promise<void>;
+  /** Checkpoints taken and not yet saved and committed. */
+  pendingSaves: number;
+  /** What the last checkpoint cost: its snapshot plus its save and commit (ms). */
+  checkpointCostMs: number;
   deadletters: Deadletter[];
 }
 
@@ -245,6 +257,8 @@ export class ProcessorRuntime {
         writing: undefined,
         emitWanted: false,
         durable: Promise.resolve(),
+        pendingSaves: 0,
+        checkpointCostMs: 0,
         deadletters: [],
       });
       this.opts.log(
@@ -271,14 +285,17 @@ export class ProcessorRuntime {
   }
 
   /**
-   * Timer tick: checkpoints the dirty partitions whose last checkpoint is at least an interval old,
-   * oldest first, at most a slot's share of them per tick.
+   * Timer tick: checkpoints the dirty partitions whose last checkpoint is saved and at least an interval
+   * old (and CHECKPOINT_PAUSE_FACTOR times its cost), oldest first, at most a slot's share per tick.
    */
   private async checkpointDue(): Promise<void> {
     const now = performance.now();
     const interval = this.opts.checkpointIntervalMs;
     const due: Owned[] = [];
-    for (const o of this.owned.values()) if (dirty(o) && now - o.checkpointedAt >= interval) due.push(o);
+    for (const o of this.owned.values()) {
+      const wait = Math.max(interval, CHECKPOINT_PAUSE_FACTOR * o.checkpointCostMs);
+      if (dirty(o) && o.pendingSaves === 0 && now - o.checkpointedAt >= wait) due.push(o);
+    }
     due.sort((a, b) => a.checkpointedAt - b.checkpointedAt);
     const take = Math.ceil(this.owned.size / CHECKPOINT_SLOTS);
     for (const o of due.slice(0, take)) await this.checkpoint(o);
@@ -359,16 +376,20 @@ export class ProcessorRuntime {
     const t0 = performance.now();
     const written = this.startWrite(o);
     const position = o.position;
+    const snap0 = performance.now();
     const state = this.spec.stateful ? o.task.snapshot() : undefined;
+    const snapshotMs = performance.now() - snap0;
     o.checkpointed = position;
     o.checkpointedAt = performance.now();
     const prev = o.durable;
     const retry = this.retry;
     const consumer = this.consumer;
+    o.pendingSaves++;
     o.durable = (async () => {
       await prev;
       await written;
       if (this.failure !== undefined) return;
+      const save0 = performance.now();
       if (state !== undefined) {
         await withRetry(
           () =>
@@ -385,8 +406,13 @@ export class ProcessorRuntime {
       }
       if (consumer !== undefined)
         await withRetry(() => consumer.commit(this.spec.topic, o.partition, position), retry);
+      o.checkpointCostMs = snapshotMs + (performance.now() - save0);
       this.opts.metrics.flushLatency.observe(this.labels, (performance.now() - t0) / 1000);
-    })().catch((e: unknown) => this.fail(e));
+    })()
+      .catch((e: unknown) => this.fail(e))
+      .finally(() => {
+        o.pendingSaves--;
+      });
   }
 
   private async updateLag(): Promise<void> {
