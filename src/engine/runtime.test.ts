@@ -222,7 +222,20 @@ describe('processor runtime scheduling', () => {
         Array.from({ length: n }, (_, i) => ({ key: `k${(from + i) % 17}`, value: Uint8Array.of(i & 0xff) })),
       );
     const processed = () => [...tasks.values()].reduce((a, t) => a + t.upTo, 0);
-    return { events, gate, tasks, inner, sqlite, runtime, send, processed };
+    /** Waits until `sent` records were processed, stops, checks the events' order and the commits, closes. */
+    const stopAndCheck = async (sent: number): Promise<void> => {
+      await waitFor('all records processed', () => processed() === sent);
+      await runtime.stop();
+      checkOrder(events);
+      const committed = await inner.committedOffsets('rec', TOPIC);
+      assert.equal(
+        committed.reduce((a, b) => a + b, 0),
+        sent,
+      );
+      await inner.close();
+      await sqlite.close();
+    };
+    return { events, gate, tasks, inner, sqlite, runtime, send, processed, stopAndCheck };
   };
 
   it('writes outputs once caught up without waiting for emitIntervalMs, and keeps processing while a write is pending', async () => {
@@ -267,18 +280,9 @@ describe('processor runtime scheduling', () => {
       if (round % 3 === 2) s.gate.release();
     }
     s.gate.release();
-    await waitFor('all records processed', () => s.processed() === sent);
-    await s.runtime.stop();
-    checkOrder(s.events);
+    await s.stopAndCheck(sent);
     assert.ok(s.events.some((e) => e.kind === 'save'));
     for (const t of s.tasks.values()) assert.equal(t.overlapped, false, 'one write at a time per partition');
-    const committed = await s.inner.committedOffsets('rec', TOPIC);
-    assert.equal(
-      committed.reduce((a, b) => a + b, 0),
-      sent,
-    );
-    await s.inner.close();
-    await s.sqlite.close();
   });
 
   it('saves slower than the interval: at most one snapshot per partition waits, and checkpoints space out by their cost', async () => {
@@ -317,16 +321,7 @@ describe('processor runtime scheduling', () => {
       const bound = 1 + Math.floor(elapsed / (9 * SAVE_MS));
       assert.ok(saves <= bound, `p${p}: ${saves} saves in ${elapsed.toFixed(0)} ms, at most ${bound}`);
     }
-    await waitFor('all records processed', () => s.processed() === sent);
-    await s.runtime.stop();
-    checkOrder(s.events);
-    const committed = await s.inner.committedOffsets('rec', TOPIC);
-    assert.equal(
-      committed.reduce((a, b) => a + b, 0),
-      sent,
-    );
-    await s.inner.close();
-    await s.sqlite.close();
+    await s.stopAndCheck(sent);
   });
 
   it('without emitWhenCaughtUp and with long intervals, outputs wait for the checkpoint (flush)', async () => {
