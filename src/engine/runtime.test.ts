@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { MemoryBus } from '../bus/memory/index.ts';
 import type { Bus, BusRecord, ConsumeOptions, Consumer } from '../bus/port.ts';
+import { TickstreamError } from '../domain/errors.ts';
 import type { Checkpoint, Store } from '../store/port.ts';
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 import { EngineMetrics } from './metrics.ts';
@@ -104,13 +105,18 @@ class HoldingTask extends RecordingTask {
   }
 }
 
-/** The store, with its checkpoint saves recorded and made to last at least `saveDelayMs`. */
-const recordingStore = (inner: Store, events: Event[], saveDelayMs = 0): Store =>
+/**
+ * The store, with its checkpoint saves recorded, made to last at least `saveDelayMs`, and refused as
+ * unavailable (retryable) while `outage.until` (performance.now() ms) is ahead.
+ */
+const recordingStore = (inner: Store, events: Event[], saveDelayMs = 0, outage = { until: 0 }): Store =>
   new Proxy(inner, {
     get(target, prop, receiver) {
       if (prop === 'saveCheckpoint')
         return async (cp: Checkpoint) => {
           const at = cp.offsets[TOPIC] ?? -1;
+          if (performance.now() < outage.until)
+            throw new TickstreamError('STORE_UNAVAILABLE', 'store down (test outage)', { retryable: true });
           events.push({ kind: 'save', partition: cp.partition, at });
           if (saveDelayMs > 0) await new Promise((r) => setTimeout(r, saveDelayMs));
           await target.saveCheckpoint(cp);
@@ -188,6 +194,7 @@ describe('processor runtime scheduling', () => {
     holding?: boolean;
     saveDelayMs?: number;
   }) => {
+    const outage = { until: 0 };
     const dir = mkdtempSync(join(tmpdir(), 'ts-runtime-'));
     dirs.push(dir);
     const events: Event[] = [];
@@ -209,7 +216,7 @@ describe('processor runtime scheduling', () => {
     };
     const runtime = new ProcessorRuntime(spec, {
       bus: recordingBus(inner, events),
-      store: recordingStore(sqlite, events, opts.saveDelayMs),
+      store: recordingStore(sqlite, events, opts.saveDelayMs, outage),
       metrics: new EngineMetrics(),
       maxBatch: 50,
       emitIntervalMs: opts.emitIntervalMs,
@@ -235,7 +242,7 @@ describe('processor runtime scheduling', () => {
       await inner.close();
       await sqlite.close();
     };
-    return { events, gate, tasks, inner, sqlite, runtime, send, processed, stopAndCheck };
+    return { events, gate, tasks, inner, sqlite, runtime, send, processed, stopAndCheck, outage };
   };
 
   it('writes outputs once caught up without waiting for emitIntervalMs, and keeps processing while a write is pending', async () => {
@@ -320,6 +327,39 @@ describe('processor runtime scheduling', () => {
       // (a bound that holds however slow the machine: it can only space them out further).
       const bound = 1 + Math.floor(elapsed / (9 * SAVE_MS));
       assert.ok(saves <= bound, `p${p}: ${saves} saves in ${elapsed.toFixed(0)} ms, at most ${bound}`);
+    }
+    await s.stopAndCheck(sent);
+  });
+
+  it('a store outage is not counted as a checkpoint cost: checkpoints go on at the interval once it ends', async () => {
+    const s = await setup({ emitIntervalMs: 0, checkpointIntervalMs: 20, emitWhenCaughtUp: true });
+    s.runtime.start();
+    let sent = 0;
+    let sending = true;
+    const feeding = (async () => {
+      while (sending) {
+        await s.send(10, sent);
+        sent += 10;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    try {
+      await waitFor('first checkpoints', () => s.events.some((e) => e.kind === 'saved'));
+      // 1.5 s of refused saves: each partition's checkpoint in flight retries through it (~3 s with the
+      // backoff). Counted as its cost, the next would wait 9x that, ~25 s, past waitFor's 10 s.
+      s.outage.until = performance.now() + 1500;
+      await waitFor('the outage over', () => performance.now() > s.outage.until);
+      const savedAt = (p: number) => s.events.filter((e) => e.kind === 'saved' && e.partition === p).length;
+      const after = Array.from({ length: PARTITIONS }, (_, p) => savedAt(p));
+      await waitFor('three more checkpoints of every partition after the outage', () =>
+        after.every((n, p) => savedAt(p) >= n + 3),
+      );
+    } catch (e) {
+      await s.runtime.stop().catch(() => undefined); // a failure must not leave the runtime running
+      throw e;
+    } finally {
+      sending = false;
+      await feeding;
     }
     await s.stopAndCheck(sent);
   });

@@ -44,12 +44,16 @@ export interface RuntimeOptions {
  */
 const CHECKPOINT_SLOTS = 8;
 /**
- * A partition's next checkpoint waits at least this many times the cost of its last one (snapshot +
- * save) and never starts while one is still being saved: however large the state grows (a portfolio
- * book of millions of users), checkpoints take at most ~1/10 of the time and at most one snapshot
- * per partition waits in memory. Before, saves slower than the interval queued a snapshot per tick.
+ * A partition's next checkpoint waits at least this many times the cost of its last one (its snapshot
+ * plus the attempts of its save and commit that succeeded: time spent retrying through an outage is
+ * not the checkpoint's cost) and never starts while one is still being saved. However large the state
+ * grows (a portfolio book of millions of users), a save then runs at most ~1/9 of the time, and at
+ * most one snapshot per partition waits in memory; before, saves slower than the interval queued a
+ * snapshot per tick. The wait is capped at CHECKPOINT_MAX_PAUSE_MS (or the interval, if longer), which
+ * bounds what a crash replays.
  */
 const CHECKPOINT_PAUSE_FACTOR = 9;
+const CHECKPOINT_MAX_PAUSE_MS = 60_000;
 /** Longest stretch of back-to-back batches before the loop lets I/O callbacks run. */
 const YIELD_EVERY_MS = 10;
 
@@ -293,7 +297,10 @@ export class ProcessorRuntime {
     const interval = this.opts.checkpointIntervalMs;
     const due: Owned[] = [];
     for (const o of this.owned.values()) {
-      const wait = Math.max(interval, CHECKPOINT_PAUSE_FACTOR * o.checkpointCostMs);
+      const wait = Math.max(
+        interval,
+        Math.min(CHECKPOINT_PAUSE_FACTOR * o.checkpointCostMs, CHECKPOINT_MAX_PAUSE_MS),
+      );
       if (dirty(o) && o.pendingSaves === 0 && now - o.checkpointedAt >= wait) due.push(o);
     }
     due.sort((a, b) => a.checkpointedAt - b.checkpointedAt);
@@ -389,24 +396,32 @@ export class ProcessorRuntime {
       await prev;
       await written;
       if (this.failure !== undefined) return;
-      const save0 = performance.now();
+      let saveMs = 0;
+      /** Runs one attempt and keeps its duration: the last, successful one's is what is counted. */
+      const timed = async (attempt: () => Promise<void>): Promise<void> => {
+        const a0 = performance.now();
+        await attempt();
+        saveMs += performance.now() - a0;
+      };
       if (state !== undefined) {
         await withRetry(
           () =>
-            this.opts.store.saveCheckpoint({
-              processor: this.spec.name,
-              partition: o.partition,
-              offsets: { [this.spec.topic]: position },
-              state,
-              updatedAt: Date.now(),
-            }),
+            timed(() =>
+              this.opts.store.saveCheckpoint({
+                processor: this.spec.name,
+                partition: o.partition,
+                offsets: { [this.spec.topic]: position },
+                state,
+                updatedAt: Date.now(),
+              }),
+            ),
           retry,
         );
         this.opts.metrics.checkpoints.inc(this.labels);
       }
       if (consumer !== undefined)
-        await withRetry(() => consumer.commit(this.spec.topic, o.partition, position), retry);
-      o.checkpointCostMs = snapshotMs + (performance.now() - save0);
+        await withRetry(() => timed(() => consumer.commit(this.spec.topic, o.partition, position)), retry);
+      o.checkpointCostMs = snapshotMs + saveMs;
       this.opts.metrics.flushLatency.observe(this.labels, (performance.now() - t0) / 1000);
     })()
       .catch((e: unknown) => this.fail(e))

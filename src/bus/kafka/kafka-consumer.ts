@@ -102,6 +102,8 @@ export class KafkaConsumer implements Consumer {
   private revokeWaiters: (() => void)[] = [];
   /** Bumped whenever ownership changes: a fetch started before is dropped. */
   private epoch = 0;
+  /** An assignment is being taken (onAssign, positions): it counts as owned for a JoinGroup. */
+  private assigning = false;
   private fetching: Promise<void> | undefined;
 
   private joining: Promise<void> | undefined;
@@ -211,7 +213,7 @@ export class KafkaConsumer implements Consumer {
   /** Called by the client before each JoinGroup: wait until what we own was revoked by a pull. */
   private beforeJoin(): Promise<Buffer> {
     this.pendingAssign = null; // an assignment not taken yet belongs to the generation being left
-    if (this.owned.size === 0 || this.closed) return Promise.resolve(EMPTY_META);
+    if ((this.owned.size === 0 && !this.assigning) || this.closed) return Promise.resolve(EMPTY_META);
     return new Promise<Buffer>((resolve) => {
       const timer = setTimeout(() => resolve(EMPTY_META), REVOKE_WAIT_MS);
       this.revokeWaiters.push(() => {
@@ -324,28 +326,61 @@ export class KafkaConsumer implements Consumer {
     // Eager rebalancing revoked everything before the join; anything still owned is from before.
     if (this.order.length > 0) await this.revokeAll();
     if (tps.length === 0) return;
-    const restored =
-      this.onAssign === undefined ? undefined : await this.onAssign(tps.map((tp) => ({ ...tp })));
-    const fresh: Owned[] = [];
-    for (const tp of tps) {
-      const key = tpKey(tp.topic, tp.partition);
-      const at = restored?.get(key);
-      if (at !== undefined && !(Number.isSafeInteger(at) && at >= 0)) {
-        throw new TickstreamError('VALIDATION_FAILED', `onAssign offset for ${key} is not valid: ${at}`);
-      }
-      const o: Owned = { tp, key, fetchAt: at ?? -1, buffer: [], next: 0, logEnd: -1 };
-      this.owned.set(key, o);
-      fresh.push(o);
-    }
-    this.epoch++;
-    // Positions are fixed before assignment() shows the partitions: 'latest' is the log's end when the
-    // member got the partition, so a record written after the caller saw the assignment is read (it
-    // was skipped when the first fetch resolved it). On a failure the pull loop resolves them later.
-    const unresolved = fresh.filter((o) => o.fetchAt < 0);
+    // A JoinGroup while this runs (onAssign may retry a store for long) waits for the pull loop to
+    // revoke what is being assigned here, as it does for what is owned.
+    this.assigning = true;
     try {
-      if (unresolved.length > 0) await this.resolvePositions(unresolved);
+      const restored =
+        this.onAssign === undefined ? undefined : await this.onAssign(tps.map((tp) => ({ ...tp })));
+      // Checked before any partition is taken: none is then owned without being revoked later.
+      const starts = tps.map((tp) => {
+        const key = tpKey(tp.topic, tp.partition);
+        const at = restored?.get(key);
+        if (at !== undefined && !(Number.isSafeInteger(at) && at >= 0)) {
+          throw new TickstreamError('VALIDATION_FAILED', `onAssign offset for ${key} is not valid: ${at}`);
+        }
+        return { tp, key, at: at ?? -1 };
+      });
+      const fresh: Owned[] = starts.map(({ tp, key, at }) => ({
+        tp,
+        key,
+        fetchAt: at,
+        buffer: [],
+        next: 0,
+        logEnd: -1,
+      }));
+      for (const o of fresh) this.owned.set(o.key, o);
+      this.epoch++;
+      try {
+        await this.resolveBeforeShown(fresh);
+      } finally {
+        this.order.push(...fresh);
+      }
     } finally {
-      this.order.push(...fresh);
+      this.assigning = false;
+    }
+  }
+
+  /**
+   * Positions are fixed before assignment() shows the partitions: 'latest' is the log's end when the
+   * member got the partition, so a record written after the caller saw the assignment is read (it was
+   * skipped when the first fetch resolved it). A broker not ready yet (leader moving right after the
+   * topic was created) is asked again; only a close or a rebalance ends the wait early, and then the
+   * pull loop revokes the partitions (or resolves them before fetching).
+   */
+  private async resolveBeforeShown(fresh: Owned[]): Promise<void> {
+    let backoff = 100;
+    for (;;) {
+      const unresolved = fresh.filter((o) => o.fetchAt < 0);
+      if (unresolved.length === 0) return;
+      try {
+        await this.resolvePositions(unresolved);
+      } catch (e) {
+        if (!(isTickstreamError(e) && e.code === 'BUS_UNAVAILABLE' && e.retryable)) throw e;
+        if (this.closing || this.revokeWaiters.length > 0 || this.pendingAssign !== null) return;
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, 2000);
+      }
     }
   }
 
