@@ -191,6 +191,8 @@ describe('HTTP API on the embedded pipeline', () => {
     for (const path of [
       '/api/symbols/aapl/holders',
       '/api/symbols/%E0%A4%A/holders',
+      `/api/symbols/${'A'.repeat(5000)}/holders`,
+      '/api/symbols/ZZZZ/holders?limit=0',
       `/api/symbols/${encodeURIComponent(sym)}/holders?limit=0`,
       `/api/symbols/${encodeURIComponent(sym)}/holders?user=1`,
     ]) {

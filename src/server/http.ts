@@ -248,11 +248,12 @@ export class HttpServer {
       }
     }
     // Who holds a symbol (non-zero quantity), ascending by user: the holders_by_symbol tables' query.
-    const holdersPath = /^\/api\/symbols\/([^/]{1,64})\/holders$/.exec(path);
+    const holdersPath = /^\/api\/symbols\/([^/]+)\/holders$/.exec(path);
     if (method === 'GET' && holdersPath !== null) {
       const sym = parse(symbol, decodePathSegment(holdersPath[1] as string));
-      if (!universe.has(sym)) throw new TickstreamError('NOT_FOUND', `unknown symbol ${sym}`);
       const p = parse(z.object({ limit }).strict(), q);
+      // A symbol in the path names a resource: one the universe does not list is not found.
+      if (!universe.has(sym)) throw new TickstreamError('NOT_FOUND', `unknown symbol ${sym}`);
       return send(res, 200, await store.holders(sym, p.limit));
     }
     const firmPath = /^\/api\/firm\/(\d{4}-\d{2}-\d{2})$/.exec(path);

@@ -22,6 +22,8 @@ import { TickstreamError } from '../../src/domain/errors.ts';
 export interface BusContractOptions {
   /** Multiplies every deadline (a remote broker needs more than an in-process log). */
   slowFactor?: number;
+  /** Part of every topic and group name this suite creates (default: process id and start time). */
+  runId?: string;
 }
 
 const enc = new TextEncoder();
@@ -83,7 +85,7 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, opts: Bus
   const slow = opts.slowFactor ?? 1;
   const deadlineMs = 20_000 * slow;
   let seq = 0;
-  const run = `${process.pid}-${Date.now().toString(36)}`;
+  const run = opts.runId ?? `${process.pid}-${Date.now().toString(36)}`;
   const unique = (what: string): string => `contract-${what}-${run}-${++seq}`;
 
   const waitFor = async (what: string, cond: () => boolean, readers: Reader[] = []): Promise<void> => {

@@ -30,8 +30,9 @@ export const until = async (
  * a failure is reported, not thrown: the tests' verdicts stand either way.
  */
 export const deleteTopicsContaining = async (marker: string, broker = '127.0.0.1:9092'): Promise<number> => {
-  const admin = new Admin({ clientId: 'stack-test-cleanup', bootstrapBrokers: [broker], retries: 2 });
+  let admin: Admin | undefined;
   try {
+    admin = new Admin({ clientId: 'stack-test-cleanup', bootstrapBrokers: [broker], retries: 2 });
     const topics = (await admin.listTopics()).filter((t) => t.includes(marker));
     if (topics.length > 0) await admin.deleteTopics({ topics });
     return topics.length;
@@ -39,6 +40,6 @@ export const deleteTopicsContaining = async (marker: string, broker = '127.0.0.1
     console.log(`# could not delete the topics of ${marker}: ${e instanceof Error ? e.message : String(e)}`);
     return 0;
   } finally {
-    await admin.close().catch(() => undefined);
+    await admin?.close().catch(() => undefined);
   }
 };
