@@ -24,6 +24,11 @@ export interface BusContractOptions {
   slowFactor?: number;
   /** Part of every topic and group name this suite creates (default: process id and start time). */
   runId?: string;
+  /**
+   * Creates a topic before the suite's ensureTopic does, for settings the suite needs from a real
+   * broker: records with timestamps older than its retention must not be deleted while a test reads.
+   */
+  prepareTopic?: (topic: string, partitions: number) => Promise<void>;
 }
 
 const enc = new TextEncoder();
@@ -124,6 +129,7 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, opts: Bus
       return r;
     };
     try {
+      await opts.prepareTopic?.(topic, partitions);
       await bus.ensureTopic(topic, partitions);
       await fn({ bus, topic, readers, read });
       for (const r of readers) if (r.error !== undefined) throw r.error;

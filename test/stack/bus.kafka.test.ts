@@ -15,7 +15,7 @@ import { partitionFor } from '../../src/bus/partitioner.ts';
 import { parseConfig } from '../../src/config.ts';
 import { isTickstreamError } from '../../src/domain/errors.ts';
 import { busContract } from '../contract/bus.contract.ts';
-import { deleteTopicsContaining } from './helpers.ts';
+import { createTopicKeepingOldRecords, deleteTopicsContaining } from './helpers.ts';
 
 const enabled = process.env.STACK_TESTS === '1';
 const broker = process.env.TICKSTREAM_KAFKA_BROKER ?? '127.0.0.1:9092';
@@ -53,7 +53,11 @@ if (!enabled) {
   // One run id in every topic this file creates: its cleanup deletes those and no one else's.
   const run = `${process.pid}-${randomBytes(4).toString('hex')}`;
   after(() => deleteTopicsContaining(run, broker));
-  busContract('kafka', () => KafkaBus.connect(kafkaConfig()), { slowFactor: 2, runId: run });
+  busContract('kafka', () => KafkaBus.connect(kafkaConfig()), {
+    slowFactor: 2,
+    runId: run,
+    prepareTopic: (topic, partitions) => createTopicKeepingOldRecords(topic, partitions, broker),
+  });
 
   describe('Kafka bus: interoperability', () => {
     for (const compression of ['none', 'gzip', 'zstd'] as const) {
@@ -69,6 +73,7 @@ if (!enabled) {
         const kafka = new Kafka({ clientId: 'interop', brokers: [broker], logLevel: logLevel.NOTHING });
         const consumer = kafka.consumer({ groupId: `interop-${compression}-${run}` });
         try {
+          await createTopicKeepingOldRecords(topic, n, broker); // records from 2023
           await bus.ensureTopic(topic, n);
           await bus.send(
             topic,
@@ -186,6 +191,7 @@ if (!enabled) {
           partition: i % n,
         }));
         try {
+          await createTopicKeepingOldRecords(topic, n, broker); // records from 2023
           await bus.ensureTopic(topic, n);
           await producer.connect();
           for (let i = 0; i < sent.length; i += 50) {

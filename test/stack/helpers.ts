@@ -43,3 +43,34 @@ export const deleteTopicsContaining = async (marker: string, broker = '127.0.0.1
     await admin?.close().catch(() => undefined);
   }
 };
+
+/**
+ * Creates `topic` with time-based retention off, for tests whose records carry timestamps older than
+ * the broker's 7-day retention. The broker's retention check (every 5 minutes) deletes such records,
+ * and in CI it once did so between a test's send and its read ("kafkajs read 0 of 40"). The product's
+ * own records carry the time they were produced, so only such tests need this. An existing topic is
+ * left as it is.
+ */
+export const createTopicKeepingOldRecords = async (
+  topic: string,
+  partitions: number,
+  broker = '127.0.0.1:9092',
+): Promise<void> => {
+  const admin = new Admin({ clientId: 'stack-test-topics', bootstrapBrokers: [broker] });
+  try {
+    await admin.createTopics({
+      topics: [topic],
+      partitions,
+      replicas: -1,
+      configs: [{ name: 'retention.ms', value: '-1' }],
+    });
+  } catch (e) {
+    const exists = (x: unknown): boolean =>
+      x instanceof Error &&
+      ((x as { apiId?: unknown }).apiId === 'TOPIC_ALREADY_EXISTS' ||
+        ((x as { errors?: unknown }).errors as unknown[] | undefined)?.some(exists) === true);
+    if (!exists(e)) throw e;
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
+};

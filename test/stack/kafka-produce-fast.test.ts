@@ -17,7 +17,7 @@ import { fastProduceCounters } from '../../src/bus/kafka/produce-fast.ts';
 import { partitionFor } from '../../src/bus/partitioner.ts';
 import type { BusRecord, ProduceRecord } from '../../src/bus/port.ts';
 import { parseConfig } from '../../src/config.ts';
-import { deleteTopicsContaining } from './helpers.ts';
+import { createTopicKeepingOldRecords, deleteTopicsContaining } from './helpers.ts';
 
 const enabled = process.env.STACK_TESTS === '1';
 const broker = process.env.TICKSTREAM_KAFKA_BROKER ?? '127.0.0.1:9092';
@@ -139,6 +139,7 @@ if (!enabled) {
         const before = { ...fastProduceCounters };
         const sent: ProduceRecord[] = [];
         try {
+          await createTopicKeepingOldRecords(topic, PARTITIONS, broker); // records ~24.9 days old
           await bus.ensureTopic(topic, PARTITIONS);
           const watched = await watchApis(async () => {
             for (let w = 0; w < WAVES; w++) {
