@@ -397,7 +397,7 @@ export class ProcessorRuntime {
       await written;
       if (this.failure !== undefined) return;
       let saveMs = 0;
-      /** Runs one attempt and keeps its duration: the last, successful one's is what is counted. */
+      /** Runs one attempt; only an attempt that succeeded adds its duration (failed ones are the outage). */
       const timed = async (attempt: () => Promise<void>): Promise<void> => {
         const a0 = performance.now();
         await attempt();
