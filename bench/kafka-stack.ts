@@ -4,7 +4,7 @@ import { type ChildProcess, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Admin } from '@platformatic/kafka';
+import { deleteTopicsContaining } from '../scripts/stack/topics.ts';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const NODE = join(ROOT, 'node_modules', '.bin', 'node');
@@ -135,21 +135,5 @@ export const percentile = (sorted: Float64Array | number[], p: number): number =
 };
 
 /** Deletes every topic of a bus namespace ("<namespace>.*") so benchmark runs do not pile up on disk. */
-export const deleteNamespaceTopics = async (
-  namespace: string,
-  broker = '127.0.0.1:9092',
-): Promise<number> => {
-  const admin = new Admin({ clientId: 'bench-cleanup', bootstrapBrokers: [broker], retries: 2 });
-  try {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-    return topics.length;
-  } catch (e) {
-    console.log(
-      `# could not delete the topics of ${namespace}: ${e instanceof Error ? e.message : String(e)}`,
-    );
-    return 0;
-  } finally {
-    await admin.close().catch(() => undefined);
-  }
-};
+export const deleteNamespaceTopics = (namespace: string, broker = '127.0.0.1:9092'): Promise<number> =>
+  deleteTopicsContaining(`${namespace}.`, broker);

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { Admin } from '@platformatic/kafka';
+import { hasApiId } from '../../src/bus/kafka/errors.ts';
 
 /** Resolves with the exit code (null when killed by a signal), also for a process that already ended. */
 export const exited = (p: ChildProcess): Promise<number | null> =>
@@ -24,25 +25,7 @@ export const until = async (
   assert.fail(`timed out waiting for ${what}`);
 };
 
-/**
- * Deletes the broker's topics whose name contains `marker` (a test file's run id or namespace), so a
- * developer's long-running broker does not collect every run's topics. Returns how many it deleted;
- * a failure is reported, not thrown: the tests' verdicts stand either way.
- */
-export const deleteTopicsContaining = async (marker: string, broker = '127.0.0.1:9092'): Promise<number> => {
-  let admin: Admin | undefined;
-  try {
-    admin = new Admin({ clientId: 'stack-test-cleanup', bootstrapBrokers: [broker], retries: 2 });
-    const topics = (await admin.listTopics()).filter((t) => t.includes(marker));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-    return topics.length;
-  } catch (e) {
-    console.log(`# could not delete the topics of ${marker}: ${e instanceof Error ? e.message : String(e)}`);
-    return 0;
-  } finally {
-    await admin?.close().catch(() => undefined);
-  }
-};
+export { deleteTopicsContaining } from '../../scripts/stack/topics.ts';
 
 /**
  * Creates `topic` with time-based retention off, for tests whose records carry timestamps older than
@@ -65,11 +48,7 @@ export const createTopicKeepingOldRecords = async (
       configs: [{ name: 'retention.ms', value: '-1' }],
     });
   } catch (e) {
-    const exists = (x: unknown): boolean =>
-      x instanceof Error &&
-      ((x as { apiId?: unknown }).apiId === 'TOPIC_ALREADY_EXISTS' ||
-        ((x as { errors?: unknown }).errors as unknown[] | undefined)?.some(exists) === true);
-    if (!exists(e)) throw e;
+    if (!hasApiId(e, 'TOPIC_ALREADY_EXISTS')) throw e;
   } finally {
     await admin.close().catch(() => undefined);
   }

@@ -23,6 +23,9 @@ const some = (e: unknown, test: (x: GenericError) => boolean, depth = 0): boolea
   return some((e as { cause?: unknown }).cause, test, depth + 1);
 };
 
+/** True if `e`, or an error it aggregates, is the broker's error `apiId` (e.g. TOPIC_ALREADY_EXISTS). */
+export const hasApiId = (e: unknown, apiId: string): boolean => some(e, (x) => x.apiId === apiId);
+
 export const isUnknownTopic = (e: unknown): boolean =>
   some(e, (x) => typeof x.apiId === 'string' && UNKNOWN_TOPIC.has(x.apiId));
 

@@ -10,7 +10,7 @@ import { TickstreamError } from '../../domain/errors.ts';
 import { partitionFor } from '../partitioner.ts';
 import type { Bus, ConsumeOptions, Consumer, ProduceRecord } from '../port.ts';
 import { baseOptions, type KafkaConfig } from './client-options.ts';
-import { isUnknownTopic, toBusError } from './errors.ts';
+import { hasApiId, isUnknownTopic, toBusError } from './errors.ts';
 import { KafkaConsumer, type KafkaConsumerHost } from './kafka-consumer.ts';
 import { LingerProducer, Producer } from './linger-producer.ts';
 import { installFastProduce } from './produce-fast.ts';
@@ -92,8 +92,7 @@ export class KafkaBus implements Bus {
       await this.admin.createTopics({ topics: [topic], partitions, replicas: -1 });
     } catch (e) {
       // An existing topic keeps its partition count, as with the in-process bus.
-      if (!(e instanceof Error && hasApiId(e, 'TOPIC_ALREADY_EXISTS')))
-        throw toBusError(e, `create topic ${topic}`);
+      if (!hasApiId(e, 'TOPIC_ALREADY_EXISTS')) throw toBusError(e, `create topic ${topic}`);
     }
     this.counts.set(topic, await this.waitForLeaders(topic));
   }
@@ -263,9 +262,3 @@ export class KafkaBus implements Bus {
     }
   }
 }
-
-const hasApiId = (e: Error, apiId: string): boolean => {
-  if ((e as { apiId?: unknown }).apiId === apiId) return true;
-  const nested = (e as { errors?: unknown }).errors;
-  return Array.isArray(nested) && nested.some((x) => x instanceof Error && hasApiId(x, apiId));
-};
