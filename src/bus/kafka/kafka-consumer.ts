@@ -259,8 +259,9 @@ export class KafkaConsumer implements Consumer {
           await this.sleep(IDLE_WAIT_MS);
           continue;
         }
-        const unresolved = this.order.filter((o) => o.fetchAt < 0);
-        if (unresolved.length > 0) await this.resolvePositions(unresolved);
+        // Only after a failed resolution at assignment (see resolveBeforeShown): no array per fetch.
+        if (this.order.some((o) => o.fetchAt < 0))
+          await this.resolvePositions(this.order.filter((o) => o.fetchAt < 0));
         await this.fetchOnce();
         backoff = 100;
         corrupt = 0;
