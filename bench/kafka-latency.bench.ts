@@ -16,10 +16,13 @@
 //   - `kafka-latency-p50/p99`: to this downstream consumer (decode included). `kafka-latency-out-p50/p99`:
 //     the candle record's Kafka timestamp (set by the processor's producer when it hands the record over,
 //     before its linger) − send time: the processor-only figure, free of the downstream fetch.
-// The first WARMUP_S seconds (group joins, our JIT and the broker's: a broker the bench just started
-// serves the first ~10 s at several times its steady CPU cost) are not counted. All three processes and
-// the broker share the machine's 2 cores.
+// A warm-up is not counted: at least WARMUP_S seconds (group joins, our JIT), and then until the
+// broker's JIT compiler used under 3 % of its CPU over the last 10 s (at most WARMUP_MAX_S). A broker
+// the bench just started spent 0.95 cores where a warm one spends 0.4-0.5, and its first run after a
+// start measured a p99 2-3x the next runs'. The measured phase then lasts SECONDS - WARMUP_S. All three
+// processes and the broker share the machine's 2 cores.
 // Env: BENCH_LATENCY_RATE (20000), BENCH_LATENCY_SECONDS (40), BENCH_LATENCY_WARMUP_S (10),
+// BENCH_LATENCY_WARMUP_MAX_S (180),
 // BENCH_LATENCY_TICK_MS (5), BENCH_LATENCY_EMIT_MS, BENCH_LATENCY_CAUGHT_UP, BENCH_LATENCY_LINGER_MS
 // (bus.kafka.lingerMs of this producer and the processor's) (defaults: the product's).
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -43,10 +46,12 @@ import {
   CpuMeter,
   deleteNamespaceTopics,
   freshId,
+  JitWatch,
   NODE,
   percentile,
   procCpuSeconds,
   sleep,
+  stackPid,
   startStack,
   stopChild,
   waitUntil,
@@ -61,6 +66,10 @@ const EMIT_MS = process.env.BENCH_LATENCY_EMIT_MS;
 const CAUGHT_UP = process.env.BENCH_LATENCY_CAUGHT_UP;
 const LINGER_MS = process.env.BENCH_LATENCY_LINGER_MS;
 const WARMUP_S = Number(process.env.BENCH_LATENCY_WARMUP_S ?? 10);
+const WARMUP_MAX_S = Number(process.env.BENCH_LATENCY_WARMUP_MAX_S ?? 180);
+const MEASURE_S = SECONDS - WARMUP_S;
+const JIT_QUIET = 0.03;
+const JIT_WINDOW_MS = 10_000;
 
 const grown = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
   const g = new Float64Array(a.length * 2);
@@ -187,7 +196,7 @@ try {
   // ~9 s would push slots past BUCKETS. No candle arrives before then (a fresh namespace).
   let start = 0;
   let firstBucket = 0;
-  const BUCKETS = SECONDS + 10;
+  const BUCKETS = SECONDS + WARMUP_MAX_S + 10;
   const slot = (symbol: number, bucketStart: number): number =>
     symbol * BUCKETS + (bucketStart - firstBucket) / BUCKET_MS;
   const sendAt = Array.from(
@@ -255,12 +264,17 @@ try {
 
   // The paced producer: every tick, every trade whose event time has come is sent in one batch.
   const gen = new TradeGenerator({ universe, seed: 11, startTime: start, nominalRate: RATE });
-  const cpu = new CpuMeter().start();
-  const childCpu0 = procCpuSeconds(child?.pid ?? process.pid) ?? 0;
-  const tEnd = now() + SECONDS * 1000;
-  measureFrom = now() + WARMUP_S * 1000;
+  const broker = stackPid('kafka');
+  const jitWatch = broker === undefined ? undefined : new JitWatch(broker, JIT_WINDOW_MS);
+  let cpu = new CpuMeter().start();
+  let childCpu0 = 0;
+  let brokerJit0: { cpu: number; jit: number } | undefined;
+  const t0 = now();
+  let tEnd = Number.POSITIVE_INFINITY;
   let produced = 0;
   let late = 0;
+  let lateWarm = 0;
+  let tStop = 0;
   const inflight = new Set<Promise<void>>();
   let nextTick = now();
   while (now() < tEnd) {
@@ -283,6 +297,32 @@ try {
       const p = bus.send(TOPICS.trades, batch).finally(() => inflight.delete(p));
       inflight.add(p);
     }
+    if (measureFrom === Number.POSITIVE_INFINITY) {
+      const at = now();
+      // Not our broker (no /proc figures): the fixed warm-up is all there is.
+      const readable = jitWatch?.sample(performance.now()) === true;
+      const warm = at - t0 >= WARMUP_S * 1000;
+      if (
+        warm &&
+        (!readable ||
+          (jitWatch.share !== undefined && jitWatch.share < JIT_QUIET) ||
+          at - t0 >= WARMUP_MAX_S * 1000)
+      ) {
+        measureFrom = at;
+        tEnd = at + MEASURE_S * 1000;
+        lateWarm = late;
+        console.log(
+          `# warm-up: ${((at - t0) / 1000).toFixed(1)} s, not counted` +
+            (jitWatch?.share === undefined
+              ? ''
+              : `; the broker's JIT compiler used ${(jitWatch.share * 100).toFixed(1)} % of its CPU over the last ${JIT_WINDOW_MS / 1000} s` +
+                (jitWatch.share < JIT_QUIET ? '' : ' (still compiling: warm-up cap reached)')),
+        );
+        cpu = new CpuMeter().start();
+        childCpu0 = procCpuSeconds(child?.pid ?? process.pid) ?? 0;
+        brokerJit0 = broker === undefined ? undefined : JitWatch.totals(broker);
+      }
+    }
     nextTick += TICK_MS;
     const wait = nextTick - now();
     if (wait > 0) await sleep(wait);
@@ -291,9 +331,15 @@ try {
       nextTick = now();
     }
   }
+  tStop = now();
   await Promise.all(inflight);
   const use = cpu.read();
   const childCores = ((procCpuSeconds(child?.pid ?? process.pid) ?? 0) - childCpu0) / use.wallS;
+  const brokerJit1 = broker === undefined ? undefined : JitWatch.totals(broker);
+  const brokerJitShare =
+    brokerJit0 === undefined || brokerJit1 === undefined || brokerJit1.cpu <= brokerJit0.cpu
+      ? undefined
+      : (brokerJit1.jit - brokerJit0.jit) / (brokerJit1.cpu - brokerJit0.cpu);
   // Let the last candles arrive, then stop reading.
   const ends = await bus.endOffsets(TOPICS.trades);
   const total = ends.reduce((a, b) => a + b, 0);
@@ -320,10 +366,13 @@ try {
     `# e2e max ${percentile(e2eSorted, 100).toFixed(1)} ms, p90 ${percentile(e2eSorted, 90).toFixed(1)} ms; out p90 ${percentile(outSorted, 90).toFixed(1)} ms, max ${percentile(outSorted, 100).toFixed(1)} ms`,
   );
   console.log(
-    `# produced ${produced} trades (${(produced / SECONDS).toFixed(0)}/s; in the topic ${total}), ${late} late ticks; 1 s candle updates read ${candles1s}, trades measured ${measured}, unmatched ${unmatched}`,
+    `# produced ${produced} trades in ${((tStop - t0) / 1000).toFixed(1)} s (${(produced / ((tStop - t0) / 1000)).toFixed(0)}/s; in the topic ${total}), ${late - lateWarm} late ticks while measured (${lateWarm} in the warm-up); 1 s candle updates read ${candles1s}, trades measured ${measured}, unmatched ${unmatched}`,
   );
   console.log(
-    `# cores while producing: processor ${childCores.toFixed(2)}, bench (producer + reader) ${use.selfCores.toFixed(2)}, broker ${use.brokerCores?.toFixed(2) ?? '?'}`,
+    `# cores while producing: processor ${childCores.toFixed(2)}, bench (producer + reader) ${use.selfCores.toFixed(2)}, broker ${use.brokerCores?.toFixed(2) ?? '?'}` +
+      (brokerJitShare === undefined
+        ? ''
+        : ` (its JIT compiler ${(brokerJitShare * 100).toFixed(1)} % of that)`),
   );
   if (INPROC) {
     const ages = Float64Array.from(batchAge).sort();

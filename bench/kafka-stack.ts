@@ -75,6 +75,47 @@ export const jitCpuSeconds = (pid: number): number | undefined => {
   }
 };
 
+/**
+ * The share of a JVM's CPU its JIT compiler threads used over the last `windowMs`, from /proc samples
+ * taken at most every 500 ms (a server has ~150 threads to read). Benches of steady-state figures warm
+ * up until it is under a threshold: a server just started compiles its hot paths for minutes.
+ */
+export class JitWatch {
+  /** [time ms, process CPU s, JIT CPU s], spanning at most windowMs plus one sample. */
+  private readonly samples: [number, number, number][] = [];
+  /** Undefined until a whole window has been seen, or when the pid is not readable. */
+  share: number | undefined;
+
+  private readonly pid: number;
+  private readonly windowMs: number;
+
+  constructor(pid: number, windowMs: number) {
+    this.pid = pid;
+    this.windowMs = windowMs;
+  }
+
+  /** Takes a sample if one is due; false when the process cannot be read (not ours, or gone). */
+  sample(now = performance.now()): boolean {
+    const last = this.samples[this.samples.length - 1];
+    if (last !== undefined && now - last[0] < 500) return true;
+    const cpu = procCpuSeconds(this.pid);
+    const jit = jitCpuSeconds(this.pid);
+    if (cpu === undefined || jit === undefined) return false;
+    this.samples.push([now, cpu, jit]);
+    while (this.samples.length > 1 && now - this.samples[1]![0] >= this.windowMs) this.samples.shift();
+    const [t0, cpu0, jit0] = this.samples[0]!;
+    if (now - t0 >= this.windowMs && cpu > cpu0) this.share = (jit - jit0) / (cpu - cpu0);
+    return true;
+  }
+
+  /** JIT CPU s and process CPU s so far, for a share over a phase of the caller's choosing. */
+  static totals(pid: number): { cpu: number; jit: number } | undefined {
+    const cpu = procCpuSeconds(pid);
+    const jit = jitCpuSeconds(pid);
+    return cpu === undefined || jit === undefined ? undefined : { cpu, jit };
+  }
+}
+
 /** The pid of a component of the local stack (scripts/stack keeps it in .stack/<name>/<name>.pid). */
 export const stackPid = (name: 'kafka' | 'cassandra'): number | undefined => {
   try {

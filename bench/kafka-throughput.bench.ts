@@ -26,7 +26,9 @@
 // tape: 1M trades are ~17 min of market, replayed at ~100× real time) measures that one: every second of
 // event time closes a 1 s candle for nearly every symbol, ~0.3–0.4 candle updates per trade to produce back.
 // Env: BENCH_TRADES (3000000), BENCH_PROCESSES (2; 1 skips step 2b), BENCH_NOMINAL_RATE (500000), BENCH_PROFILE=1 (CPU profile of
-// the consume phase, summary printed, .cpuprofile written to the temp dir), BENCH_PERF=0 (skip step 3).
+// the consume phase, summary printed, .cpuprofile written to the temp dir), BENCH_PERF=0 (skip step 3),
+// BENCH_THROUGHPUT_LINGER_MS (bus.kafka.lingerMs of every producer here and in the children; default the
+// product's).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,14 +69,16 @@ const PARTITIONS = 8;
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const PERF = process.env.BENCH_PERF !== '0';
 const CONSUME_DEADLINE_MS = 10 * 60_000;
+const LINGER_MS = process.env.BENCH_THROUGHPUT_LINGER_MS;
+const kafka = LINGER_MS === undefined ? {} : { lingerMs: Number(LINGER_MS) };
 
 startStack('kafka');
 const namespace = freshId('benchtp');
-const config = parseConfig({ bus: { kind: 'kafka', namespace, partitions: PARTITIONS } });
+const config = parseConfig({ bus: { kind: 'kafka', namespace, partitions: PARTITIONS, kafka } });
 const dir = mkdtempSync(join(tmpdir(), 'ts-kafka-tp-'));
 const universe = Universe.default();
 console.log(
-  `# namespace ${namespace}, ${N} trades timed at ${NOMINAL_RATE} trades per second of event time, ${PARTITIONS} partitions, temp ${dir}`,
+  `# namespace ${namespace}, ${N} trades timed at ${NOMINAL_RATE} trades per second of event time, ${PARTITIONS} partitions, lingerMs ${config.bus.kafka.lingerMs}, temp ${dir}`,
 );
 
 // 1. Records built and encoded before timing: the figure is the bus's produce rate, not the encoder's.
@@ -105,7 +109,7 @@ const bus = await openBus(config);
 const namespace2 = freshId('benchtp');
 if (PROCESSES > 1) {
   const bus2 = await openBus(
-    parseConfig({ bus: { kind: 'kafka', namespace: namespace2, partitions: PARTITIONS } }),
+    parseConfig({ bus: { kind: 'kafka', namespace: namespace2, partitions: PARTITIONS, kafka } }),
   );
   for (let i = 0; i < N; i += SEND_BATCH) await bus2.send(TOPICS.trades, records.slice(i, i + SEND_BATCH));
   await bus2.close();
@@ -240,6 +244,7 @@ if (PROCESSES > 1) {
             TICKSTREAM_BUS__KIND: 'kafka',
             TICKSTREAM_BUS__NAMESPACE: namespace2,
             TICKSTREAM_BUS__PARTITIONS: String(PARTITIONS),
+            TICKSTREAM_BUS__KAFKA__LINGER_MS: String(config.bus.kafka.lingerMs),
           },
           stdio: ['ignore', 'ignore', 'pipe'],
         },
