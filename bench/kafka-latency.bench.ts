@@ -68,6 +68,8 @@ const LINGER_MS = process.env.BENCH_LATENCY_LINGER_MS;
 const WARMUP_S = Number(process.env.BENCH_LATENCY_WARMUP_S ?? 10);
 const WARMUP_MAX_S = Number(process.env.BENCH_LATENCY_WARMUP_MAX_S ?? 180);
 const MEASURE_S = SECONDS - WARMUP_S;
+if (!(MEASURE_S > 0))
+  throw new Error(`BENCH_LATENCY_SECONDS (${SECONDS}) must exceed BENCH_LATENCY_WARMUP_S (${WARMUP_S})`);
 const JIT_QUIET = 0.03;
 const JIT_WINDOW_MS = 10_000;
 
