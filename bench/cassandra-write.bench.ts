@@ -41,7 +41,7 @@ const MIN_MS = Number(process.env.BENCH_CASSANDRA_MS ?? 3000);
  * JIT_WINDOW_MS, at most WARMUP_MAX_MS (the bench says which ended it). The window was 5 s, which a
  * lull in a still long compile queue passed: in three runs on a fresh node the JIT then took 21–34 %
  * of the server's CPU in the measured phase; with a 15 s window and 5 % it still took 10–17 %, and
- * 11-16 % with 3 % over 15 or 30 s: that was the new session each variant opened (see `setup`).
+ * 11-19 % with 3 % over 15 or 30 s: that was the new session each variant opened (see `setup`).
  */
 const WARMUP_MS = Number(process.env.BENCH_CASSANDRA_WARMUP_MS ?? 8000);
 const WARMUP_MAX_MS = Number(process.env.BENCH_CASSANDRA_WARMUP_MAX_MS ?? 300_000);
@@ -222,8 +222,8 @@ try {
 }
 try {
   // The warm-up's session is the one the first variant (the adapter's defaults, the headline) measures:
-  // on a new session the node compiled again (its JIT took 11-16 % of its CPU in the first phase after a
-  // reconnect, 11-19 % in eight runs on fresh nodes, against 2.9 % on the warmed session).
+  // on a new session the node compiled again (in eight runs on fresh nodes its JIT took 11-19 % of its
+  // CPU in the first phase after the reconnect; 0-3 % in every phase on the warmed session).
   const first = VARIANTS[0]!;
   const setup = await CassandraStore.connect(cfgOf(first.concurrency), first.options);
   await setup.migrate();
