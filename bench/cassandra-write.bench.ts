@@ -25,7 +25,7 @@ import { ConfigSchema } from '../src/config.ts';
 import type { Candle, Trade } from '../src/domain/types.ts';
 import { setFastBatchEncoding } from '../src/store/cassandra/batch-encode.ts';
 import { CassandraStore, type CassandraStoreOptions } from '../src/store/cassandra/index.ts';
-import { JitWatch, jitCpuSeconds, procCpuSeconds, ROOT, stackPid } from './kafka-stack.ts';
+import { JitWatch, procCpuSeconds, ROOT, stackPid } from './kafka-stack.ts';
 import { report } from './lib.ts';
 import { candleRows, tradeRows } from './store-rows.ts';
 
@@ -64,7 +64,6 @@ const cfgOf = (concurrency: number) =>
 const serverPid = stackPid('cassandra');
 const serverCpuS = (): number | undefined =>
   serverPid === undefined ? undefined : procCpuSeconds(serverPid);
-const serverJitS = (): number | undefined => (serverPid === undefined ? undefined : jitCpuSeconds(serverPid));
 
 let seqBase = 0;
 const candleBatch = () => candleRows(seqBase++, BATCH, SYMBOLS);
@@ -86,8 +85,7 @@ const measure = async <T>(
   jitShare: number | undefined;
 }> => {
   for (let i = 0; i < 3; i++) await write(make());
-  const cpu0 = serverCpuS();
-  const jit0 = serverJitS();
+  const jit0 = serverPid === undefined ? undefined : JitWatch.mark(serverPid);
   let rows = 0;
   let spent = 0;
   let cpuUs = 0;
@@ -105,13 +103,8 @@ const measure = async <T>(
     serverS = s0 === undefined || s1 === undefined || serverS === undefined ? undefined : serverS + s1 - s0;
     rows += inFlight * BATCH;
   }
-  const cpu1 = serverCpuS();
-  const jit1 = serverJitS();
   return {
-    jitShare:
-      cpu0 === undefined || jit0 === undefined || cpu1 === undefined || jit1 === undefined || cpu1 <= cpu0
-        ? undefined
-        : (jit1 - jit0) / (cpu1 - cpu0),
+    jitShare: serverPid === undefined ? undefined : JitWatch.shareSince(serverPid, jit0),
     rows,
     spent,
     wall: rows / (spent / 1000),
@@ -242,13 +235,8 @@ try {
     if (jitWatch.share !== undefined && jitWatch.share < JIT_QUIET) break;
     if (now - w0 >= WARMUP_MAX_MS) break;
   }
-  const jitShare = jitWatch?.share;
   console.log(
-    `# warm-up: ${warmRows} rows written in ${((performance.now() - w0) / 1000).toFixed(1)} s, not counted` +
-      (jitShare === undefined
-        ? ''
-        : `; the server's JIT compiler used ${(jitShare * 100).toFixed(1)} % of its CPU over the last ${JIT_WINDOW_MS / 1000} s` +
-          (jitShare < JIT_QUIET ? '' : ' (still compiling: warm-up cap reached)')),
+    `# warm-up: ${warmRows} rows written in ${((performance.now() - w0) / 1000).toFixed(1)} s, not counted${jitWatch?.summary('server', JIT_QUIET) ?? ''}`,
   );
   const only = process.env.BENCH_CASSANDRA_VARIANTS?.split(',');
   let headline: number | undefined;

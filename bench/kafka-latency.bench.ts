@@ -316,15 +316,11 @@ try {
         tEnd = at + MEASURE_S * 1000;
         lateWarm = late;
         console.log(
-          `# warm-up: ${((at - t0) / 1000).toFixed(1)} s, not counted` +
-            (jitWatch?.share === undefined
-              ? ''
-              : `; the broker's JIT compiler used ${(jitWatch.share * 100).toFixed(1)} % of its CPU over the last ${JIT_WINDOW_MS / 1000} s` +
-                (jitWatch.share < JIT_QUIET ? '' : ' (still compiling: warm-up cap reached)')),
+          `# warm-up: ${((at - t0) / 1000).toFixed(1)} s, not counted${jitWatch?.summary('broker', JIT_QUIET) ?? ''}`,
         );
         cpu = new CpuMeter().start();
         childCpu0 = procCpuSeconds(child?.pid ?? process.pid) ?? 0;
-        brokerJit0 = broker === undefined ? undefined : JitWatch.totals(broker);
+        brokerJit0 = broker === undefined ? undefined : JitWatch.mark(broker);
       }
     }
     nextTick += TICK_MS;
@@ -339,11 +335,7 @@ try {
   await Promise.all(inflight);
   const use = cpu.read();
   const childCores = ((procCpuSeconds(child?.pid ?? process.pid) ?? 0) - childCpu0) / use.wallS;
-  const brokerJit1 = broker === undefined ? undefined : JitWatch.totals(broker);
-  const brokerJitShare =
-    brokerJit0 === undefined || brokerJit1 === undefined || brokerJit1.cpu <= brokerJit0.cpu
-      ? undefined
-      : (brokerJit1.jit - brokerJit0.jit) / (brokerJit1.cpu - brokerJit0.cpu);
+  const brokerJitShare = broker === undefined ? undefined : JitWatch.shareSince(broker, brokerJit0);
   // Let the last candles arrive, then stop reading.
   const ends = await bus.endOffsets(TOPICS.trades);
   const total = ends.reduce((a, b) => a + b, 0);

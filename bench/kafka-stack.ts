@@ -108,11 +108,27 @@ export class JitWatch {
     return true;
   }
 
-  /** JIT CPU s and process CPU s so far, for a share over a phase of the caller's choosing. */
-  static totals(pid: number): { cpu: number; jit: number } | undefined {
+  /** How the warm-up ended, for the bench's log: `; the <server>'s JIT compiler used …`, or '' unread. */
+  summary(server: string, quiet: number): string {
+    if (this.share === undefined) return '';
+    return (
+      `; the ${server}'s JIT compiler used ${(this.share * 100).toFixed(1)} % of its CPU over the last ${this.windowMs / 1000} s` +
+      (this.share < quiet ? '' : ' (still compiling: warm-up cap reached)')
+    );
+  }
+
+  /** Process and JIT CPU seconds so far: the start of a phase for shareSince. */
+  static mark(pid: number): { cpu: number; jit: number } | undefined {
     const cpu = procCpuSeconds(pid);
     const jit = jitCpuSeconds(pid);
     return cpu === undefined || jit === undefined ? undefined : { cpu, jit };
+  }
+
+  /** The JIT's share of the process's CPU since `from` (a mark); undefined if unreadable or idle. */
+  static shareSince(pid: number, from: { cpu: number; jit: number } | undefined): number | undefined {
+    const to = JitWatch.mark(pid);
+    if (from === undefined || to === undefined || to.cpu <= from.cpu) return undefined;
+    return (to.jit - from.jit) / (to.cpu - from.cpu);
   }
 }
 

@@ -49,7 +49,6 @@ if (!enabled) {
     }, () => {});
   });
 } else {
-  // Every topic of this file's tests carries the process id (the contract's and the run ids below).
   // One run id in every topic this file creates: its cleanup deletes those and no one else's.
   const run = `${process.pid}-${randomBytes(4).toString('hex')}`;
   after(() => deleteTopicsContaining(run, broker));

@@ -333,23 +333,15 @@ export class KafkaConsumer implements Consumer {
     try {
       const restored =
         this.onAssign === undefined ? undefined : await this.onAssign(tps.map((tp) => ({ ...tp })));
-      // Checked before any partition is taken: none is then owned without being revoked later.
-      const starts = tps.map((tp) => {
+      // Every offset is checked before any partition is taken: none is then owned without being revoked.
+      const fresh = tps.map((tp): Owned => {
         const key = tpKey(tp.topic, tp.partition);
         const at = restored?.get(key);
         if (at !== undefined && !(Number.isSafeInteger(at) && at >= 0)) {
           throw new TickstreamError('VALIDATION_FAILED', `onAssign offset for ${key} is not valid: ${at}`);
         }
-        return { tp, key, at: at ?? -1 };
+        return { tp, key, fetchAt: at ?? -1, buffer: [], next: 0, logEnd: -1 };
       });
-      const fresh: Owned[] = starts.map(({ tp, key, at }) => ({
-        tp,
-        key,
-        fetchAt: at,
-        buffer: [],
-        next: 0,
-        logEnd: -1,
-      }));
       for (const o of fresh) this.owned.set(o.key, o);
       this.epoch++;
       try {
