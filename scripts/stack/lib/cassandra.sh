@@ -55,8 +55,8 @@ memtable:
     default:
       inherits: trie
 memtable_allocation_type: offheap_objects
-memtable_heap_space: 128MiB
-memtable_offheap_space: 128MiB
+memtable_heap_space: $STACK_CASSANDRA_MEMTABLE_HEAP
+memtable_offheap_space: $STACK_CASSANDRA_MEMTABLE_OFFHEAP
 key_cache_size: 16MiB
 row_cache_size: 0MiB
 counter_cache_size: 0MiB
