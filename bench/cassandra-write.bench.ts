@@ -10,7 +10,9 @@
 // a large checkpoint saved and loaded through the store (`cassandra-checkpoint-save/-load`, MiB/s).
 //
 // Writes into its own keyspace `tickstream_bench`, dropped at the end. Prints a SKIP line and exits 0
-// when no node answers. Env: BENCH_CASSANDRA=host:port, BENCH_CASSANDRA_MS (time per figure),
+// when no node answers. Env: BENCH_CASSANDRA=host:port, BENCH_CASSANDRA_MS (time per figure of the
+// headline variant and of the Java reference, default 60000), BENCH_CASSANDRA_VARIANT_MS (of the others,
+// default 5000),
 // BENCH_CASSANDRA_WARMUP_MS (writes before the first figure, default 8000; see WARMUP_MAX_MS),
 // BENCH_CASSANDRA_VARIANTS (comma-separated names to run), BENCH_CASSANDRA_REF=0 (no Java reference),
 // BENCH_CASSANDRA_REF_WARMUP_S (its JVM's warm-up, default 15), BENCH_CASSANDRA_CHECKPOINT_MIB (size of
@@ -25,13 +27,29 @@ import { ConfigSchema } from '../src/config.ts';
 import type { Candle, Trade } from '../src/domain/types.ts';
 import { setFastBatchEncoding } from '../src/store/cassandra/batch-encode.ts';
 import { CassandraStore, type CassandraStoreOptions } from '../src/store/cassandra/index.ts';
-import { JitWatch, procCpuSeconds, ROOT, stackPid } from './kafka-stack.ts';
+import {
+  JIT_THREADS,
+  JitWatch,
+  procCpuSeconds,
+  ROOT,
+  stackPid,
+  threadGroupCpuSeconds,
+  threadGroupShares,
+} from './kafka-stack.ts';
 import { report } from './lib.ts';
 import { candleRows, tradeRows } from './store-rows.ts';
 
 const BATCH = 1000;
 const SYMBOLS = Array.from({ length: 200 }, (_, i) => `SYM${i}`);
-const MIN_MS = Number(process.env.BENCH_CASSANDRA_MS ?? 3000);
+/**
+ * Time per headline figure. A minute, so that the figure includes what writing costs the node later:
+ * memtable flushes (one every ~5 s with the stack's memtables) and the compactions they cause, which
+ * took 20–23 % of the node's CPU over 1–2.5 minute phases. A few seconds measured whether a
+ * compaction happened to run in them.
+ */
+const MIN_MS = Number(process.env.BENCH_CASSANDRA_MS ?? 60_000);
+/** Time per figure of the comparison variants. */
+const VARIANT_MS = Number(process.env.BENCH_CASSANDRA_VARIANT_MS ?? 5000);
 /**
  * Writes before the first figure, not counted: a node started just before the bench spends a large
  * share of its CPU compiling its write path (its C2 compiler thread took 15–45 % of the server's CPU in
@@ -68,29 +86,45 @@ const serverCpuS = (): number | undefined =>
 let seqBase = 0;
 const candleBatch = () => candleRows(seqBase++, BATCH, SYMBOLS);
 const tradeBatch = () => tradeRows(seqBase++, BATCH, SYMBOLS);
+/** The node's thread groups whose share of its CPU each figure reports, by thread name. */
+const NODE_GROUPS: readonly [string, RegExp][] = [
+  ['compaction', /^CompactionExecutor/],
+  ['memtable flushes', /MemtableFlushWriter|MemtablePostFlush/],
+  ['GC', /^(GC Thread|G1 )/],
+  ['the JIT compiler', JIT_THREADS],
+];
+const nodeGroups = (): ReturnType<typeof threadGroupCpuSeconds> =>
+  serverPid === undefined
+    ? undefined
+    : threadGroupCpuSeconds(
+        serverPid,
+        NODE_GROUPS.map(([, re]) => re),
+      );
+
 /**
- * Rows per wall second and per CPU second of this process over at least MIN_MS, `inFlight` calls at a
+ * Rows per wall second and per CPU second of this process over at least `ms`, `inFlight` calls at a
  * time, after a warm-up. Batches are built outside the timed region (they are the producer's cost).
  */
 const measure = async <T>(
   make: () => T[],
   write: (batch: T[]) => Promise<void>,
   inFlight: number,
+  ms: number,
 ): Promise<{
   rows: number;
   spent: number;
   wall: number;
   cpu: number;
   serverCpu: number | undefined;
-  jitShare: number | undefined;
+  nodeShares: number[] | undefined;
 }> => {
   for (let i = 0; i < 3; i++) await write(make());
-  const jit0 = serverPid === undefined ? undefined : JitWatch.mark(serverPid);
+  const groups0 = nodeGroups();
   let rows = 0;
   let spent = 0;
   let cpuUs = 0;
   let serverS: number | undefined = 0;
-  while (spent < MIN_MS) {
+  while (spent < ms) {
     const batches = Array.from({ length: inFlight }, make);
     const s0 = serverCpuS();
     const c = process.cpuUsage();
@@ -104,7 +138,7 @@ const measure = async <T>(
     rows += inFlight * BATCH;
   }
   return {
-    jitShare: serverPid === undefined ? undefined : JitWatch.shareSince(serverPid, jit0),
+    nodeShares: threadGroupShares(groups0, nodeGroups()),
     rows,
     spent,
     wall: rows / (spent / 1000),
@@ -250,16 +284,20 @@ try {
       ['candles', candleBatch, (b: Candle[]) => store.upsertCandles(b)],
       ['trades', tradeBatch, (b: Trade[]) => store.upsertTrades(b)],
     ] as const) {
-      const r = await measure(make as () => never[], write as (b: never[]) => Promise<void>, v.inFlight);
+      const r = await measure(
+        make as () => never[],
+        write as (b: never[]) => Promise<void>,
+        v.inFlight,
+        v === first ? MIN_MS : VARIANT_MS,
+      );
       report(`cassandra-write-${what}-${v.name}`, Math.round(r.wall), 'rows/s');
       report(`cassandra-write-${what}-${v.name}-cpu`, Math.round(r.cpu), 'rows/cpu-s');
       if (r.serverCpu !== undefined) {
         report(`cassandra-write-${what}-${v.name}-server-cpu`, Math.round(r.serverCpu), 'rows/server-cpu-s');
       }
-      if (r.jitShare !== undefined) {
-        console.log(
-          `# ${what}-${v.name}: the server's JIT compiler used ${(r.jitShare * 100).toFixed(1)} % of its CPU`,
-        );
+      if (r.nodeShares !== undefined) {
+        const shares = NODE_GROUPS.map(([name], i) => `${name} ${(r.nodeShares![i]! * 100).toFixed(1)} %`);
+        console.log(`# ${what}-${v.name}: of the node's CPU, ${shares.join(', ')}`);
       }
       rows += r.rows;
       spent += r.spent;

@@ -272,7 +272,7 @@ try {
   const jitWatch = broker === undefined ? undefined : new JitWatch(broker, JIT_WINDOW_MS);
   let cpu = new CpuMeter().start();
   let childCpu0 = 0;
-  let brokerJit0: { cpu: number; jit: number } | undefined;
+  let brokerJit0: ReturnType<typeof JitWatch.mark>;
   const t0 = now();
   let tEnd = Number.POSITIVE_INFINITY;
   let produced = 0;

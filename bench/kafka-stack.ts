@@ -57,23 +57,49 @@ export const procCpuSeconds = (pid: number): number | undefined => {
 };
 
 /**
- * CPU seconds used so far by a JVM's JIT compiler threads (C1 and C2), from /proc/<pid>/task; undefined
- * when unreadable. A freshly started server spends a large share of its CPU compiling its hot paths
- * for minutes; benches wait for that to settle before measuring steady-state throughput.
+ * CPU seconds used so far by the threads of a process whose names match each pattern (one figure per
+ * pattern, from one pass over /proc/<pid>/task), and by the whole process; undefined when unreadable.
+ * A thread that ended takes its seconds with it, so a group's figure over an interval is a lower bound.
  */
-export const jitCpuSeconds = (pid: number): number | undefined => {
+export const threadGroupCpuSeconds = (
+  pid: number,
+  patterns: readonly RegExp[],
+): { cpu: number; groups: number[] } | undefined => {
   try {
-    let seconds = 0;
+    const cpu = procCpuSeconds(pid);
+    if (cpu === undefined) return undefined;
+    const groups = patterns.map(() => 0);
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      } catch {
+        continue; // ended since the directory was read
+      }
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (/^C[12] Compiler/.test(name)) seconds += statCpuSeconds(stat);
+      const g = patterns.findIndex((p) => p.test(name));
+      if (g >= 0) groups[g]! += statCpuSeconds(stat);
     }
-    return seconds;
+    return { cpu, groups };
   } catch {
     return undefined;
   }
 };
+
+/** Each group's share of the process's CPU between two readings; undefined if either is missing. */
+export const threadGroupShares = (
+  from: { cpu: number; groups: number[] } | undefined,
+  to: { cpu: number; groups: number[] } | undefined,
+): number[] | undefined => {
+  if (from === undefined || to === undefined || to.cpu <= from.cpu) return undefined;
+  return to.groups.map((g, i) => (g - from.groups[i]!) / (to.cpu - from.cpu));
+};
+
+/**
+ * A JVM's JIT compiler threads (C1 and C2). A freshly started server spends a large share of its CPU
+ * compiling its hot paths for minutes; benches wait for that to settle before measuring steady state.
+ */
+export const JIT_THREADS = /^C[12] Compiler/;
 
 /**
  * The share of a JVM's CPU its JIT compiler threads used over the last `windowMs`, from /proc samples
@@ -98,9 +124,10 @@ export class JitWatch {
   sample(now = performance.now()): boolean {
     const last = this.samples[this.samples.length - 1];
     if (last !== undefined && now - last[0] < 500) return true;
-    const cpu = procCpuSeconds(this.pid);
-    const jit = jitCpuSeconds(this.pid);
-    if (cpu === undefined || jit === undefined) return false;
+    const read = JitWatch.mark(this.pid);
+    if (read === undefined) return false;
+    const { cpu } = read;
+    const jit = read.groups[0]!;
     this.samples.push([now, cpu, jit]);
     while (this.samples.length > 1 && now - this.samples[1]![0] >= this.windowMs) this.samples.shift();
     const [t0, cpu0, jit0] = this.samples[0]!;
@@ -118,17 +145,13 @@ export class JitWatch {
   }
 
   /** Process and JIT CPU seconds so far: the start of a phase for shareSince. */
-  static mark(pid: number): { cpu: number; jit: number } | undefined {
-    const cpu = procCpuSeconds(pid);
-    const jit = jitCpuSeconds(pid);
-    return cpu === undefined || jit === undefined ? undefined : { cpu, jit };
+  static mark(pid: number): { cpu: number; groups: number[] } | undefined {
+    return threadGroupCpuSeconds(pid, [JIT_THREADS]);
   }
 
   /** The JIT's share of the process's CPU since `from` (a mark); undefined if unreadable or idle. */
-  static shareSince(pid: number, from: { cpu: number; jit: number } | undefined): number | undefined {
-    const to = JitWatch.mark(pid);
-    if (from === undefined || to === undefined || to.cpu <= from.cpu) return undefined;
-    return (to.jit - from.jit) / (to.cpu - from.cpu);
+  static shareSince(pid: number, from: { cpu: number; groups: number[] } | undefined): number | undefined {
+    return threadGroupShares(from, JitWatch.mark(pid))?.[0];
   }
 }
 
