@@ -27,15 +27,7 @@ import { ConfigSchema } from '../src/config.ts';
 import type { Candle, Trade } from '../src/domain/types.ts';
 import { setFastBatchEncoding } from '../src/store/cassandra/batch-encode.ts';
 import { CassandraStore, type CassandraStoreOptions } from '../src/store/cassandra/index.ts';
-import {
-  JIT_THREADS,
-  JitWatch,
-  procCpuSeconds,
-  ROOT,
-  stackPid,
-  threadGroupCpuSeconds,
-  threadGroupShares,
-} from './kafka-stack.ts';
+import { JIT_THREADS, JitWatch, procCpuSeconds, ROOT, stackPid, ThreadGroupMeter } from './kafka-stack.ts';
 import { report } from './lib.ts';
 import { candleRows, tradeRows } from './store-rows.ts';
 
@@ -86,21 +78,16 @@ const serverCpuS = (): number | undefined =>
 let seqBase = 0;
 const candleBatch = () => candleRows(seqBase++, BATCH, SYMBOLS);
 const tradeBatch = () => tradeRows(seqBase++, BATCH, SYMBOLS);
-/** The node's thread groups whose share of its CPU each figure reports, by thread name. */
+/**
+ * The node's thread groups whose share of its CPU each figure reports, by thread name as /proc gives it:
+ * cut to 15 characters ('CompactionExecu', 'PerDiskMemtable', 'MemtableFlushWr').
+ */
 const NODE_GROUPS: readonly [string, RegExp][] = [
-  ['compaction', /^CompactionExecutor/],
-  ['memtable flushes', /MemtableFlushWriter|MemtablePostFlush/],
+  ['compaction', /^CompactionExec/],
+  ['memtable flushes', /^(PerDiskMemtable|MemtableFlushWr|MemtablePostFlu)/],
   ['GC', /^(GC Thread|G1 )/],
   ['the JIT compiler', JIT_THREADS],
 ];
-const nodeGroups = (): ReturnType<typeof threadGroupCpuSeconds> =>
-  serverPid === undefined
-    ? undefined
-    : threadGroupCpuSeconds(
-        serverPid,
-        NODE_GROUPS.map(([, re]) => re),
-      );
-
 /**
  * Rows per wall second and per CPU second of this process over at least `ms`, `inFlight` calls at a
  * time, after a warm-up. Batches are built outside the timed region (they are the producer's cost).
@@ -119,7 +106,15 @@ const measure = async <T>(
   nodeShares: number[] | undefined;
 }> => {
   for (let i = 0; i < 3; i++) await write(make());
-  const groups0 = nodeGroups();
+  const node =
+    serverPid === undefined
+      ? undefined
+      : new ThreadGroupMeter(
+          serverPid,
+          NODE_GROUPS.map(([, re]) => re),
+        );
+  node?.sample();
+  let sampledAt = performance.now();
   let rows = 0;
   let spent = 0;
   let cpuUs = 0;
@@ -136,9 +131,15 @@ const measure = async <T>(
     cpuUs += dc.user + dc.system;
     serverS = s0 === undefined || s1 === undefined || serverS === undefined ? undefined : serverS + s1 - s0;
     rows += inFlight * BATCH;
+    // Often enough that a pool thread ending mid-phase takes little of its CPU with it (~1 ms a read).
+    if (node !== undefined && performance.now() - sampledAt >= 1000) {
+      node.sample();
+      sampledAt = performance.now();
+    }
   }
+  node?.sample();
   return {
-    nodeShares: threadGroupShares(groups0, nodeGroups()),
+    nodeShares: node?.shares(),
     rows,
     spent,
     wall: rows / (spent / 1000),

@@ -48,6 +48,7 @@ import {
   CpuMeter,
   deleteNamespaceTopics,
   freshId,
+  JIT_THREADS,
   JitWatch,
   NODE,
   percentile,
@@ -56,6 +57,7 @@ import {
   stackPid,
   startStack,
   stopChild,
+  ThreadGroupMeter,
   waitUntil,
 } from './kafka-stack.ts';
 import { report } from './lib.ts';
@@ -272,7 +274,7 @@ try {
   const jitWatch = broker === undefined ? undefined : new JitWatch(broker, JIT_WINDOW_MS);
   let cpu = new CpuMeter().start();
   let childCpu0 = 0;
-  let brokerJit0: ReturnType<typeof JitWatch.mark>;
+  let brokerJit: ThreadGroupMeter | undefined;
   const t0 = now();
   let tEnd = Number.POSITIVE_INFINITY;
   let produced = 0;
@@ -320,7 +322,8 @@ try {
         );
         cpu = new CpuMeter().start();
         childCpu0 = procCpuSeconds(child?.pid ?? process.pid) ?? 0;
-        brokerJit0 = broker === undefined ? undefined : JitWatch.mark(broker);
+        brokerJit = broker === undefined ? undefined : new ThreadGroupMeter(broker, [JIT_THREADS]);
+        brokerJit?.sample();
       }
     }
     nextTick += TICK_MS;
@@ -335,7 +338,7 @@ try {
   await Promise.all(inflight);
   const use = cpu.read();
   const childCores = ((procCpuSeconds(child?.pid ?? process.pid) ?? 0) - childCpu0) / use.wallS;
-  const brokerJitShare = broker === undefined ? undefined : JitWatch.shareSince(broker, brokerJit0);
+  const brokerJitShare = brokerJit?.sample() === true ? brokerJit.shares()?.[0] : undefined;
   // Let the last candles arrive, then stop reading.
   const ends = await bus.endOffsets(TOPICS.trades);
   const total = ends.reduce((a, b) => a + b, 0);

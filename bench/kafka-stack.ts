@@ -57,43 +57,82 @@ export const procCpuSeconds = (pid: number): number | undefined => {
 };
 
 /**
- * CPU seconds used so far by the threads of a process whose names match each pattern (one figure per
- * pattern, from one pass over /proc/<pid>/task), and by the whole process; undefined when unreadable.
- * A thread that ended takes its seconds with it, so a group's figure over an interval is a lower bound.
+ * CPU seconds of a process, and of its threads grouped by name pattern, from its first sample to its
+ * last (from /proc/<pid>/task). Counted per thread, so that threads starting or ending in between do not
+ * make a group's figure jump: JVMs end idle pool threads (Cassandra's compaction executors, HotSpot's
+ * extra compiler threads). What a thread used after its last sample before it ended is missed, so a
+ * group's figure is a lower bound, by at most one sampling interval of that thread.
  */
-export const threadGroupCpuSeconds = (
-  pid: number,
-  patterns: readonly RegExp[],
-): { cpu: number; groups: number[] } | undefined => {
-  try {
-    const cpu = procCpuSeconds(pid);
-    if (cpu === undefined) return undefined;
-    const groups = patterns.map(() => 0);
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+export class ThreadGroupMeter {
+  /** By thread id: its group (-1: none), its CPU seconds at its first and at its latest sample. */
+  private readonly threads = new Map<string, { group: number; first: number; last: number }>();
+  /** Seconds of threads whose id was since taken by a new thread. */
+  private readonly reused: number[];
+  private cpu0: number | undefined;
+  private cpu = 0;
+  private readonly pid: number;
+  private readonly patterns: readonly RegExp[];
+
+  constructor(pid: number, patterns: readonly RegExp[]) {
+    this.pid = pid;
+    this.patterns = patterns;
+    this.reused = patterns.map(() => 0);
+  }
+
+  /** Reads the process and its threads; false when it cannot be read (not ours, or gone). */
+  sample(): boolean {
+    const cpu = procCpuSeconds(this.pid);
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${this.pid}/task`);
+    } catch {
+      return false;
+    }
+    if (cpu === undefined) return false;
+    const first = this.cpu0 === undefined;
+    for (const tid of tids) {
       let stat: string;
       try {
-        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        stat = readFileSync(`/proc/${this.pid}/task/${tid}/stat`, 'utf8');
       } catch {
         continue; // ended since the directory was read
       }
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const g = patterns.findIndex((p) => p.test(name));
-      if (g >= 0) groups[g]! += statCpuSeconds(stat);
+      const seconds = statCpuSeconds(stat);
+      let t = this.threads.get(tid);
+      if (t !== undefined && seconds < t.last) {
+        if (t.group >= 0) this.reused[t.group]! += t.last - t.first;
+        t = undefined;
+      }
+      if (t === undefined) {
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const group = this.patterns.findIndex((p) => p.test(name));
+        // A thread born after the first sample used all its seconds within the interval.
+        this.threads.set(tid, { group, first: first ? seconds : 0, last: seconds });
+      } else t.last = seconds;
     }
-    return { cpu, groups };
-  } catch {
-    return undefined;
+    this.cpu0 ??= cpu;
+    this.cpu = cpu;
+    return true;
   }
-};
 
-/** Each group's share of the process's CPU between two readings; undefined if either is missing. */
-export const threadGroupShares = (
-  from: { cpu: number; groups: number[] } | undefined,
-  to: { cpu: number; groups: number[] } | undefined,
-): number[] | undefined => {
-  if (from === undefined || to === undefined || to.cpu <= from.cpu) return undefined;
-  return to.groups.map((g, i) => (g - from.groups[i]!) / (to.cpu - from.cpu));
-};
+  /** The process's CPU seconds between the first and the latest sample. */
+  cpuSeconds(): number {
+    return this.cpu0 === undefined ? 0 : this.cpu - this.cpu0;
+  }
+
+  /** Each group's CPU seconds between the first and the latest sample. */
+  groupSeconds(): number[] {
+    const out = [...this.reused];
+    for (const t of this.threads.values()) if (t.group >= 0) out[t.group]! += t.last - t.first;
+    return out;
+  }
+
+  /** Each group's share of the process's CPU over the interval; undefined before two readings. */
+  shares(): number[] | undefined {
+    const cpu = this.cpuSeconds();
+    return cpu > 0 ? this.groupSeconds().map((g) => g / cpu) : undefined;
+  }
+}
 
 /**
  * A JVM's JIT compiler threads (C1 and C2). A freshly started server spends a large share of its CPU
@@ -112,11 +151,11 @@ export class JitWatch {
   /** Undefined until a whole window has been seen, or when the pid is not readable. */
   share: number | undefined;
 
-  private readonly pid: number;
+  private readonly meter: ThreadGroupMeter;
   private readonly windowMs: number;
 
   constructor(pid: number, windowMs: number) {
-    this.pid = pid;
+    this.meter = new ThreadGroupMeter(pid, [JIT_THREADS]);
     this.windowMs = windowMs;
   }
 
@@ -124,10 +163,9 @@ export class JitWatch {
   sample(now = performance.now()): boolean {
     const last = this.samples[this.samples.length - 1];
     if (last !== undefined && now - last[0] < 500) return true;
-    const read = JitWatch.mark(this.pid);
-    if (read === undefined) return false;
-    const { cpu } = read;
-    const jit = read.groups[0]!;
+    if (!this.meter.sample()) return false;
+    const cpu = this.meter.cpuSeconds();
+    const jit = this.meter.groupSeconds()[0]!;
     this.samples.push([now, cpu, jit]);
     while (this.samples.length > 1 && now - this.samples[1]![0] >= this.windowMs) this.samples.shift();
     const [t0, cpu0, jit0] = this.samples[0]!;
@@ -142,16 +180,6 @@ export class JitWatch {
       `; the ${server}'s JIT compiler used ${(this.share * 100).toFixed(1)} % of its CPU over the last ${this.windowMs / 1000} s` +
       (this.share < quiet ? '' : ' (still compiling: warm-up cap reached)')
     );
-  }
-
-  /** Process and JIT CPU seconds so far: the start of a phase for shareSince. */
-  static mark(pid: number): { cpu: number; groups: number[] } | undefined {
-    return threadGroupCpuSeconds(pid, [JIT_THREADS]);
-  }
-
-  /** The JIT's share of the process's CPU since `from` (a mark); undefined if unreadable or idle. */
-  static shareSince(pid: number, from: { cpu: number; groups: number[] } | undefined): number | undefined {
-    return threadGroupShares(from, JitWatch.mark(pid))?.[0];
   }
 }
 
