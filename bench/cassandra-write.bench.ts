@@ -36,7 +36,7 @@ const SYMBOLS = Array.from({ length: 200 }, (_, i) => `SYM${i}`);
 /**
  * Time per headline figure. A minute, so that the figure includes what writing costs the node later:
  * memtable flushes (one every ~5 s with the stack's memtables) and the compactions they cause, which
- * took 20–23 % of the node's CPU over 1–2.5 minute phases. A few seconds measured whether a
+ * took 16–35 % of the node's CPU in 20–150 s phases. A few seconds measured whether a
  * compaction happened to run in them.
  */
 const MIN_MS = Number(process.env.BENCH_CASSANDRA_MS ?? 60_000);

@@ -3,6 +3,11 @@
 CASSANDRA_DIR=$STACK_DIR/cassandra
 
 cassandra_write_config() {
+  # They go into the yaml as they are: anything but a size would stop the node with a yaml error.
+  local v
+  for v in STACK_CASSANDRA_MEMTABLE_HEAP STACK_CASSANDRA_MEMTABLE_OFFHEAP; do
+    [[ ${!v} =~ ^[0-9]+(KiB|MiB|GiB)$ ]] || die "cassandra: $v must be a size such as 128MiB or 1GiB (got '${!v}')"
+  done
   mkdir -p "$CASSANDRA_DIR/conf" "$CASSANDRA_DIR/data" "$CASSANDRA_DIR/logs" "$CASSANDRA_DIR/tmp"
   # Unknown keys make Cassandra refuse to start, so only documented 5.0 keys appear here.
   cat >"$CASSANDRA_DIR/conf/cassandra.yaml" <<YAML
