@@ -280,7 +280,6 @@ try {
   let produced = 0;
   let late = 0;
   let lateWarm = 0;
-  let tStop = 0;
   const inflight = new Set<Promise<void>>();
   let nextTick = now();
   while (now() < tEnd) {
@@ -334,7 +333,7 @@ try {
       nextTick = now();
     }
   }
-  tStop = now();
+  const tStop = now();
   await Promise.all(inflight);
   const use = cpu.read();
   const childCores = ((procCpuSeconds(child?.pid ?? process.pid) ?? 0) - childCpu0) / use.wallS;

@@ -82,13 +82,13 @@ export class ThreadGroupMeter {
   /** Reads the process and its threads; false when it cannot be read (not ours, or gone). */
   sample(): boolean {
     const cpu = procCpuSeconds(this.pid);
+    if (cpu === undefined) return false;
     let tids: string[];
     try {
       tids = readdirSync(`/proc/${this.pid}/task`);
     } catch {
       return false;
     }
-    if (cpu === undefined) return false;
     const first = this.cpu0 === undefined;
     for (const tid of tids) {
       let stat: string;
