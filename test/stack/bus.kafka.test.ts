@@ -247,6 +247,43 @@ if (!enabled) {
       });
     }
 
+    it('a response of many record batches is handed out maxBatch at a time, in order, once each, with the lag after each batch', async () => {
+      const bus = await KafkaBus.connect(kafkaConfig());
+      const topic = `decode-${run}`;
+      try {
+        await bus.ensureTopic(topic, 1);
+        // 20 sends of 10: 20 record batches, which one fetch returns together
+        for (let s = 0; s < 20; s++) {
+          await bus.send(
+            topic,
+            Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: Buffer.from(`m-${s * 10 + i}`) })),
+          );
+        }
+        const consumer = bus.consumer({ group: `decode-${run}`, topics: [topic], maxBatch: 7 });
+        const got: string[] = [];
+        const lags: [number, number][] = [];
+        try {
+          for await (const batch of consumer.batches()) {
+            assert.ok(batch.records.length >= 1 && batch.records.length <= 7, `${batch.records.length}`);
+            for (const r of batch.records) got.push(Buffer.from(r.value).toString());
+            lags.push([batch.records.at(-1)!.offset, batch.lag ?? -1]);
+            if (got.length >= 200) break;
+          }
+        } finally {
+          await consumer.close();
+        }
+        assert.deepEqual(
+          got,
+          Array.from({ length: 200 }, (_, i) => `m-${i}`),
+        );
+        // nothing was written while reading: the lag is what the topic holds after the batch
+        for (const [last, lag] of lags) assert.equal(lag, 200 - (last + 1), `lag after offset ${last}`);
+        assert.ok(lags.length >= Math.ceil(200 / 7));
+      } finally {
+        await bus.close();
+      }
+    });
+
     it("a batch corrupted on the broker's disk: the good batches before it are delivered, then the consumer stops with BUS_LOG_CORRUPT", async () => {
       const bus = await KafkaBus.connect(kafkaConfig('none'));
       const topic = `corrupt-${run}`;

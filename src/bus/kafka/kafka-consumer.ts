@@ -6,13 +6,13 @@
 //
 //   * Fetching is ours and is driven by pulls (`next()` of `batches()`): one Fetch per leader (long poll,
 //     maxWaitTime) fills the buffers of the partitions whose buffers are empty; batches of up to
-//     maxBatch records of one partition are then handed out round-robin. When a pull drains the buffer
-//     of the second half of the partitions, the next fetch (of the drained ones) starts at once, while
-//     the caller processes the rest (as Java's consumer pipelines its fetches): the fetch round trip and
-//     the response's decoding overlap the processing instead of adding to every record's latency.
-//     Pulling is still the backpressure: at most one response per partition is buffered and one fetch
-//     is in flight. Each batch carries the partition's lag (high
-//     watermark of its fetch − the next offset), so a caller can tell live traffic from a backlog.
+//     maxBatch records of one partition are then decoded from the response's bytes and handed out
+//     round-robin. When a pull drains the buffer of the second half of the partitions, the next fetch
+//     (of the drained ones) starts at once, while the caller processes the rest (as Java's consumer
+//     pipelines its fetches): the fetch round trip overlaps the processing instead of adding to every
+//     record's latency. Pulling is still the backpressure: at most one response per partition is
+//     buffered and one fetch is in flight. Each batch carries the partition's lag (high watermark of
+//     its fetch − the offset after the batch), so a caller can tell live traffic from a backlog.
 //   * Rebalances are eager (Kafka's classic protocol with the roundrobin assignor): before this member
 //     sends JoinGroup, the client calls `protocolsMetadata`, which we make wait until the next pull has
 //     run onRevoke for every owned partition (i.e. after the caller finished the last batch it took and
@@ -59,6 +59,16 @@ interface Owned {
   /** Fetched records not handed out yet, from index `next`. */
   buffer: BusRecord[];
   next: number;
+  /**
+   * Fetched record batches not decoded yet (fast fetch), from byte `rawAt`: decoded maxBatch records at a
+   * time as pulls hand them out. Decoding a whole response up front kept up to 8 MiB of records alive
+   * across scavenges, and the young-generation GC that copied and promoted them took ~17 % of the
+   * consuming process's CPU in kafka-throughput (BENCHMARKS.md).
+   */
+  raw: Uint8Array | null;
+  rawAt: number;
+  /** Reads of this partition's bytes that failed in a row (BUS_LOG_CORRUPT). */
+  corruptReads: number;
   /** High watermark in the last fetch response (-1: none yet). */
   logEnd: number;
 }
@@ -239,7 +249,6 @@ export class KafkaConsumer implements Consumer {
 
   private async pull(): Promise<IteratorResult<RecordBatch>> {
     let backoff = 100;
-    let corrupt = 0;
     for (;;) {
       this.signaled = false;
       if (this.closing) return DONE;
@@ -263,19 +272,19 @@ export class KafkaConsumer implements Consumer {
         if (this.order.some((o) => o.fetchAt < 0))
           await this.resolvePositions(this.order.filter((o) => o.fetchAt < 0));
         await this.fetchOnce();
-        backoff = 100;
-        corrupt = 0;
+        // a refetch after a bad read keeps backing off (decodeMore finds out, after the fetch)
+        if (!this.order.some((o) => o.corruptReads > 0)) backoff = 100;
       } catch (e) {
         if (this.closing) return DONE;
         // Broker down, leader moving, timeouts: keep the member alive and try again. Bytes that fail
-        // their CRC are fetched again a few times (a bad read), then surface: a batch corrupt on the
-        // broker's disk reads the same every time, and stopping loudly beats stalling in silence.
+        // their CRC are fetched again a few times (a bad read; decodeMore counts them per partition),
+        // then surface: a batch corrupt on the broker's disk reads the same every time, and stopping
+        // loudly beats stalling in silence.
         // Only the bus's own failures: an error from onAssign/onRevoke (the caller's code) must reach
         // the caller, or the member would keep partitions it never reads.
         const retry =
           isTickstreamError(e) &&
-          ((e.code === 'BUS_UNAVAILABLE' && e.retryable) ||
-            (e.code === 'BUS_LOG_CORRUPT' && ++corrupt <= CORRUPT_RETRIES));
+          ((e.code === 'BUS_UNAVAILABLE' && e.retryable) || (e.code === 'BUS_LOG_CORRUPT' && e.retryable));
         if (retry) {
           await this.sleep(backoff);
           backoff = Math.min(backoff * 2, 2000);
@@ -340,7 +349,17 @@ export class KafkaConsumer implements Consumer {
         if (at !== undefined && !(Number.isSafeInteger(at) && at >= 0)) {
           throw new TickstreamError('VALIDATION_FAILED', `onAssign offset for ${key} is not valid: ${at}`);
         }
-        return { tp, key, fetchAt: at ?? -1, buffer: [], next: 0, logEnd: -1 };
+        return {
+          tp,
+          key,
+          fetchAt: at ?? -1,
+          buffer: [],
+          next: 0,
+          raw: null,
+          rawAt: 0,
+          corruptReads: 0,
+          logEnd: -1,
+        };
       });
       for (const o of fresh) this.owned.set(o.key, o);
       this.epoch++;
@@ -420,6 +439,7 @@ export class KafkaConsumer implements Consumer {
       o.fetchAt = Number(at);
       o.buffer = [];
       o.next = 0;
+      o.raw = null;
     }
   }
 
@@ -429,6 +449,7 @@ export class KafkaConsumer implements Consumer {
     for (let k = 0; k < n; k++) {
       const i = (this.cursor + k) % n;
       const o = this.order[i]!;
+      if (o.raw !== null && o.buffer.length - o.next < this.maxBatch) this.decodeMore(o);
       const available = o.buffer.length - o.next;
       if (available <= 0) continue;
       const take = Math.min(available, this.maxBatch);
@@ -439,14 +460,24 @@ export class KafkaConsumer implements Consumer {
       if (left === 0) {
         o.buffer = [];
         o.next = 0;
+      } else if (left < this.maxBatch) {
+        // Keep only what is left (less than a batch): the buffer would otherwise hold the records just
+        // handed out until this partition's next turn, a batch per partition alive across scavenges.
+        o.buffer = o.buffer.slice(o.next);
+        o.next = 0;
       }
       this.cursor = (i + 1) % n;
       const batch: RecordBatch = { topic: o.tp.topic, partition: o.tp.partition, records };
-      if (o.logEnd >= 0) batch.lag = left + Math.max(0, o.logEnd - o.fetchAt);
+      // After the partition's last record: from the fetch position, past control batches too.
+      if (o.logEnd >= 0)
+        batch.lag = Math.max(
+          0,
+          o.logEnd - (left === 0 && o.raw === null ? o.fetchAt : records[records.length - 1]!.offset + 1),
+        );
       // Once half the partitions are drained, fetch those while the others are processed: the round
-      // trip and the response's decoding overlap the caller's work (a fetch skips partitions that still
-      // hold records, so at most one response per partition is buffered).
-      if (left === 0 && 2 * this.drained() >= n) this.startFetch();
+      // trip overlaps the caller's work (a fetch skips partitions that still hold records or bytes, so
+      // at most one response per partition is buffered).
+      if (left === 0 && o.raw === null && 2 * this.drained() >= n) this.startFetch();
       return batch;
     }
     return null;
@@ -454,7 +485,7 @@ export class KafkaConsumer implements Consumer {
 
   private drained(): number {
     let d = 0;
-    for (const o of this.order) if (o.buffer.length === 0) d++;
+    for (const o of this.order) if (o.buffer.length === 0 && o.raw === null) d++;
     return d;
   }
 
@@ -498,7 +529,7 @@ export class KafkaConsumer implements Consumer {
     const requested = new Map<string, { owned: Owned; offset: number }>();
     const names = new Map<string, string>();
     for (const o of this.order) {
-      if (o.fetchAt < 0 || o.buffer.length > 0) continue;
+      if (o.fetchAt < 0 || o.buffer.length > 0 || o.raw !== null) continue;
       const t = metadata.topics.get(o.tp.topic);
       const leader = t?.partitions[o.tp.partition]?.leader;
       if (t === undefined || leader === undefined || leader < 0) continue;
@@ -594,13 +625,49 @@ export class KafkaConsumer implements Consumer {
     if (out.length > 0) await this.resetPositions(out, epoch);
   }
 
-  /** Appends the records of `batches` at or after `from` to the partition's buffer. */
+  /**
+   * Takes a fetch response's records of the partition: bytes are kept to be decoded as pulls need them
+   * (decodeMore), batches the library parsed are appended to the buffer at once.
+   */
   private decode(o: Owned, from: number, batches: ParsedBatch[] | RawRecords): void {
+    if (batches instanceof RawRecords) {
+      o.raw = batches.bytes;
+      o.rawAt = 0;
+    } else {
+      o.fetchAt = appendParsedBatches(batches, from, o.tp.topic, o.tp.partition, o.buffer);
+    }
+  }
+
+  /**
+   * Tops the partition's buffer up to maxBatch records or more (whole record batches) from its bytes, so
+   * the batches handed out stay full. A batch that does not read drops the rest of the bytes: after good
+   * ones the read ends before it (the next fetch starts there); as the first of a response it throws
+   * BUS_LOG_CORRUPT, retryable for the first CORRUPT_RETRIES reads in a row: the pull backs off, and the
+   * next fetch reads it again from the broker.
+   */
+  private decodeMore(o: Owned): void {
+    const raw = o.raw!;
+    if (o.next > 0) {
+      o.buffer = o.buffer.slice(o.next);
+      o.next = 0;
+    }
     const { topic, partition } = o.tp;
-    o.fetchAt =
-      batches instanceof RawRecords
-        ? readRecordBatches(batches.bytes, from, topic, partition, o.buffer).next
-        : appendParsedBatches(batches, from, topic, partition, o.buffer);
+    const need = this.maxBatch - o.buffer.length;
+    try {
+      const r = readRecordBatches(raw, o.fetchAt, topic, partition, o.buffer, o.rawAt, need);
+      o.fetchAt = r.next;
+      if (r.at >= raw.length) o.raw = null;
+      else o.rawAt = r.at;
+      if (r.records > 0) o.corruptReads = 0;
+    } catch (e) {
+      o.raw = null; // what the buffer holds is good: readRecordBatches leaves nothing of a bad batch
+      if (!isTickstreamError(e, 'BUS_LOG_CORRUPT')) throw e;
+      o.corruptReads++;
+      throw new TickstreamError('BUS_LOG_CORRUPT', e.message, {
+        cause: e,
+        retryable: o.corruptReads <= CORRUPT_RETRIES,
+      });
+    }
   }
 
   /** Sleeps until woken or `ms` pass, unless a wake-up came while this pull was looking. */

@@ -122,6 +122,48 @@ test('reads what the library reads, from any offset, over any compression', () =
   );
 });
 
+test('read a few batches at a time (start, limit), as the consumer does: the same records and next as one read', () => {
+  fc.assert(
+    fc.property(
+      arbBatches,
+      fc.nat(),
+      fc.integer({ min: 1, max: 60 }),
+      fc.nat(),
+      (specs, pick, limit, cut) => {
+        const { bytes: whole, end } = build(specs, 50);
+        // sometimes with a truncated last batch, as a fetch at its byte limit ends
+        const bytes = cut % 3 === 0 ? whole.subarray(0, whole.length - (cut % 40)) : whole;
+        const from = 50 + (pick % (end - 50 + 1));
+        const once = ours(bytes, from);
+        const records: BusRecord[] = [];
+        let next = from;
+        let at = 0;
+        let reads = 0;
+        while (at < bytes.length) {
+          const before = records.length;
+          const r = readRecordBatches(bytes, next, 't', 3, records, at, limit);
+          assert.equal(r.records, records.length - before);
+          // a read stops after the batch that reaches the limit, or at the end
+          assert.ok(r.records >= limit || r.at === bytes.length, `${r.records} records, stopped at ${r.at}`);
+          // ... and not later: before the limit, at most one batch (≤ 40 records here) more
+          assert.ok(r.records < limit + 40, `${r.records} records for a limit of ${limit}`);
+          assert.ok(r.at > at || r.at === bytes.length, 'every read moves on');
+          next = r.next;
+          at = r.at;
+          reads++;
+        }
+        assert.deepEqual(
+          records.map((x) => ({ ...x, value: new Uint8Array(x.value) })),
+          once.records,
+        );
+        assert.equal(next, once.next);
+        if (once.count >= limit + 40) assert.ok(reads > 1, 'the limit split the read');
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
 test('a truncated last batch is left for the next fetch; next stops before it', () => {
   fc.assert(
     fc.property(arbBatches, fc.nat(), (specs, cut) => {
@@ -275,7 +317,7 @@ test('a record that does not parse in a batch whose CRC holds: no part of that b
     out.map((x) => x.offset),
     [-1, 0, 1],
   );
-  assert.deepEqual(r, { next: 2, records: 2 });
+  assert.deepEqual(r, { next: 2, records: 2, at: good.length + broken.length });
   // first in the response: it throws, and `out` is as it was
   assert.throws(
     () => readRecordBatches(broken, 0, 't', 3, out),

@@ -99,6 +99,11 @@ export interface BatchesRead {
   next: number;
   /** Records appended to `out`. */
   records: number;
+  /**
+   * Where a later call resumes (`start`) when `limit` ended the read; `bytes.length` when nothing more
+   * is to be read from these bytes (the end, a truncated last batch, or a bad batch after good ones).
+   */
+  at: number;
 }
 
 /**
@@ -107,6 +112,11 @@ export interface BatchesRead {
  * parse) throws BUS_LOG_CORRUPT if it is the first; after good ones it ends the read there: their records
  * are kept and `next` is where it starts, so the next fetch begins at it and only then fails. Nothing of
  * a bad batch is ever left in `out`.
+ *
+ * `start` and `limit` read a response a few batches at a time (the consumer decodes as it hands records
+ * out, so they die young instead of a whole response's worth surviving into the old generation): the
+ * read begins at byte `start` (a batch boundary: a previous call's `at`) and ends after the batch that
+ * brings the records appended to `limit` or more. A bad batch at `start` > 0 is "after good ones".
  */
 export const readRecordBatches = (
   bytes: Uint8Array,
@@ -114,8 +124,10 @@ export const readRecordBatches = (
   topic: string,
   partition: number,
   out: BusRecord[],
+  start = 0,
+  limit = Number.POSITIVE_INFINITY,
 ): BatchesRead => {
-  let at = 0;
+  let at = start;
   let next = from;
   let count = 0;
   while (bytes.length - at >= BATCH_HEAD) {
@@ -156,8 +168,9 @@ export const readRecordBatches = (
       throw e;
     }
     at = end;
+    if (count >= limit && bytes.length - at >= BATCH_HEAD) return { next, records: count, at };
   }
-  return { next, records: count };
+  return { next, records: count, at: bytes.length };
 };
 
 /** Why the batch at [at, end) cannot be read (framing, magic, CRC), or undefined. */
