@@ -90,6 +90,7 @@ export const timedSpec = (spec: ProcessorSpec, t: Timings): ProcessorSpec => ({
         t.add('task.snapshot', performance.now() - t0);
         return s;
       },
+      ...(task.holdsOutput ? { holdsOutput: () => task.holdsOutput?.() ?? false } : {}),
       ...(task.finish ? { finish: () => task.finish?.() } : {}),
       ...(task.close ? { close: () => task.close?.() } : {}),
     };

@@ -108,7 +108,12 @@ export class MarketAnalytics {
   onTrade(t: Trade, symbolIndex?: number): boolean {
     const s = symbolIndex ?? this.universe.index(t.symbol);
     if (s < 0) return false;
-    if (!this.candles.add(s, t.price, t.size, t.time, t.seq)) {
+    return this.onTradeOf(s, t.price, t.size, t.time, t.seq);
+  }
+
+  /** onTrade of a validated trade given by its fields and its symbol's index (the consumer's hot path). */
+  onTradeOf(s: number, price: number, size: number, time: number, seq: number): boolean {
+    if (!this.candles.add(s, price, size, time, seq)) {
       this.rejectedLate++;
       return false;
     }
@@ -116,7 +121,7 @@ export class MarketAnalytics {
       this.traded[s] = 1;
       this.tradedList[this.tradedCount++] = s;
     }
-    this.alerts.onTrade(s, t.price, t.time, t.seq, this.pendingAlerts);
+    this.alerts.onTrade(s, price, time, seq, this.pendingAlerts);
     return true;
   }
 

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { resolveAnalyticsConfig } from '../analytics/config.ts';
 import type { Bus, BusRecord } from '../bus/port.ts';
-import { encodeTrade } from '../domain/codec.ts';
+import { dbl, frame, str, zz } from '../domain/avro-by-hand.ts';
+import { encodeTrade, readCleanTradeOf, SCHEMA_IDS } from '../domain/codec.ts';
 import type { EventTimeMs, Price, Quantity, Trade } from '../domain/types.ts';
 import { Universe } from '../domain/universe.ts';
 import type { TaskContext } from '../engine/processor.ts';
@@ -82,5 +84,82 @@ describe('AnalyticsTask duplicate detection', () => {
       'duplicate',
       'duplicate',
     ]);
+  });
+});
+
+describe('AnalyticsTask: trades read in place and trades decoded give the same results', () => {
+  // The same trade two ways: as encodeTrade writes it (readCleanTradeOf takes it), and with its conditions
+  // in a block of negative count (valid Avro that decodeTrade accepts and readCleanTradeOf leaves to it).
+  const viaDecode = (t: Trade): Uint8Array => {
+    const items = t.conditions.flatMap((c) => str(c));
+    return frame(SCHEMA_IDS.Trade, [
+      ...str(t.symbol),
+      ...dbl(t.price),
+      ...dbl(t.size),
+      ...zz(t.time),
+      ...zz(-t.conditions.length),
+      ...zz(items.length),
+      ...items,
+      0,
+      ...zz(t.seq),
+    ]);
+  };
+  const tradesArb = fc.array(
+    fc.record({
+      symbol: fc.constantFrom('AAPL', 'MSFT', 'NVDA', 'NOPE1'), // NOPE1: not in the universe
+      price: fc.oneof(fc.double({ min: 1, max: 500, noNaN: true }), fc.constant(-1)), // -1: invalid
+      size: fc.double({ min: 0.5, max: 1000, noNaN: true }),
+      jitter: fc.integer({ min: 0, max: 3000 }), // out of order by up to 3 s: some late (2 s allowed)
+      seq: fc.integer({ min: 0, max: 15 }), // repeats: duplicates
+    }),
+    { minLength: 40, maxLength: 200, size: 'max' },
+  );
+
+  it('deadletters (reason and detail), outputs and the checkpoint', async () => {
+    const reasons = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(tradesArb, fc.integer({ min: 1, max: 50 }), async (specs, batch) => {
+        const trades = specs.map(
+          (s, i): Trade => ({
+            symbol: s.symbol,
+            price: s.price as Price,
+            size: s.size as Quantity,
+            time: (T0 + 10 * i - s.jitter) as EventTimeMs,
+            conditions: ['@'],
+            seq: s.seq,
+          }),
+        );
+        const results = [];
+        for (const enc of [encodeTrade, viaDecode]) {
+          const sent: string[] = [];
+          const bus = {
+            send: async (topic: string, rs: readonly { key: string; value: Uint8Array }[]) => {
+              for (const r of rs) sent.push(`${topic} ${r.key} ${Buffer.from(r.value).toString('hex')}`);
+            },
+          } as unknown as Bus;
+          const task = new AnalyticsTask({ ...opts, bus });
+          const dead: string[] = [];
+          const ctx: TaskContext = {
+            deadletter: (r, reason, detail) => {
+              reasons.add(reason);
+              dead.push(`${r.offset} ${reason} ${detail}`);
+            },
+          };
+          const records = trades.map((t, i) => ({ ...rec(t), offset: i, value: enc(t) }));
+          for (let i = 0; i < records.length; i += batch) {
+            task.process(records.slice(i, i + batch), ctx);
+            await task.flush();
+          }
+          results.push({ dead, sent, snapshot: Buffer.from(task.snapshot()).toString('hex') });
+        }
+        assert.deepEqual(results[0], results[1]);
+      }),
+      { numRuns: 60 },
+    );
+    // every way out was taken, and the clean encodings go in place while the others do not
+    assert.deepEqual([...reasons].sort(), ['duplicate', 'late', 'non_positive', 'unknown_symbol']);
+    const t = trade('AAPL', 1, 1);
+    assert.equal(readCleanTradeOf(encodeTrade({ ...t, conditions: ['@'] })), true);
+    assert.equal(readCleanTradeOf(viaDecode({ ...t, conditions: ['@'] })), false);
   });
 });

@@ -5,7 +5,7 @@
 import type { AnalyticsConfig } from '../analytics/config.ts';
 import { MarketAnalytics } from '../analytics/market.ts';
 import type { Bus, BusRecord } from '../bus/port.ts';
-import { decodeTrade, encodeAlert, encodeCandle } from '../domain/codec.ts';
+import { CLEAN_TRADE, decodeTrade, encodeAlert, encodeCandle, readCleanTradeOf } from '../domain/codec.ts';
 import { TOPICS } from '../domain/topics.ts';
 import type { Alert, AlertRule, Candle, DurationMs, EventTimeMs } from '../domain/types.ts';
 import type { Universe } from '../domain/universe.ts';
@@ -87,10 +87,19 @@ export class AnalyticsTask implements PartitionTask {
 
   process(records: readonly BusRecord[], ctx: TaskContext): void {
     const { universe } = this.opts;
+    const ct = CLEAN_TRADE;
     let moved = false;
     for (const r of records) {
-      // decodeTrade's verdict holds every rule of checkTrade; the universe is checked here, by the index
-      // lookup the analytics need anyway (see decodeKnownTrade)
+      // Most trades: read in place, the symbol found by its bytes (readCleanTradeOf). Anything else, good
+      // or bad, goes through decodeTrade, whose verdict holds every rule of checkTrade; the universe is
+      // checked here, by the index lookup the analytics need anyway (see decodeKnownTrade).
+      if (readCleanTradeOf(r.value)) {
+        const s = universe.indexOfBytes(r.value, ct.symbolAt, ct.symbolEnd);
+        if (s >= 0) {
+          if (this.apply(r, ctx, s, ct.price, ct.size, ct.time as EventTimeMs, ct.seq)) moved = true;
+          continue;
+        }
+      }
       const d = decodeTrade(r.value);
       if (!d.ok) {
         ctx.deadletter(r, d.reason, d.detail);
@@ -103,22 +112,36 @@ export class AnalyticsTask implements PartitionTask {
         ctx.deadletter(r, u.reason, u.detail);
         continue;
       }
-      if (this.watermark.isLate(t.time)) {
-        ctx.deadletter(r, 'late', `event time ${t.time} is older than the watermark ${this.watermark.value}`);
-        continue;
-      }
-      if (this.seen.has(symbolIndex, t.seq)) {
-        ctx.deadletter(r, 'duplicate', `trade ${t.symbol} seq ${t.seq} was already applied`);
-        continue;
-      }
-      this.seen.add(symbolIndex, t.seq, t.time);
-      this.analytics.onTrade(t, symbolIndex);
-      if (this.watermark.observe(t.time)) moved = true;
+      if (this.apply(r, ctx, symbolIndex, t.price, t.size, t.time, t.seq)) moved = true;
     }
     if (moved) {
       this.analytics.advanceWatermark(this.watermark.value);
       this.seen.expire(this.watermark.value);
     }
+  }
+
+  /** A valid trade of a known symbol: late, duplicate or applied. True when the watermark moved. */
+  private apply(
+    r: BusRecord,
+    ctx: TaskContext,
+    s: number,
+    price: number,
+    size: number,
+    time: EventTimeMs,
+    seq: number,
+  ): boolean {
+    if (this.watermark.isLate(time)) {
+      ctx.deadletter(r, 'late', `event time ${time} is older than the watermark ${this.watermark.value}`);
+      return false;
+    }
+    if (this.seen.has(s, seq)) {
+      const symbol = this.opts.universe.symbols[s];
+      ctx.deadletter(r, 'duplicate', `trade ${symbol} seq ${seq} was already applied`);
+      return false;
+    }
+    this.seen.add(s, seq, time);
+    this.analytics.onTradeOf(s, price, size, time, seq);
+    return this.watermark.observe(time);
   }
 
   async flush(): Promise<void> {

@@ -288,6 +288,84 @@ export const readTrade = (b: Uint8Array, at: number): Verdict<Trade> => {
   return checkTrade(t) ?? accept(t);
 };
 
+// ---- Trade, the consumer's hot path --------------------------------------------------------------------
+
+/** The fields of the last trade readCleanTrade accepted; the symbol stays bytes of the record. */
+export interface CleanTrade {
+  symbolAt: number;
+  symbolEnd: number;
+  price: number;
+  size: number;
+  time: number;
+  seq: number;
+}
+
+/** readCleanTrade's result: one object, overwritten by each call (decoding is synchronous). */
+export const CLEAN_TRADE: CleanTrade = { symbolAt: 0, symbolEnd: 0, price: 0, size: 0, time: 0, seq: 0 };
+
+/**
+ * Reads a Trade v1 body (from `at` to the end of `b`) into CLEAN_TRADE without building anything: no
+ * strings, no conditions array, no record, no verdict. True only for a record readTrade accepts at once
+ * (tokens within their lengths, prices and sizes positive and finite, time in range, seq ≥ 0, the
+ * conditions in positive-count blocks, no trailing bytes); false says nothing but "ask readTrade", which
+ * decides and words the verdict. Why: a symbol string, a conditions array, the record and its verdict per
+ * trade were a fifth of the analytics processor's decoding work (kafka-throughput profile).
+ */
+export const readCleanTrade = (b: Uint8Array, at: number): boolean => {
+  start(b, at);
+  const symbolAt = readToken(MAX_SYMBOL_LEN);
+  if (symbolAt < 0) return false;
+  const symbolEnd = S.pos;
+  // every read checked before the next: a read at -1 would start over at byte 0
+  const price = readDouble('price');
+  if (S.pos < 0) return false;
+  const size = readDouble('size');
+  if (S.pos < 0) return false;
+  const time = readVarint(10, 'time');
+  if (S.pos < 0) return false;
+  let conditions = 0;
+  for (;;) {
+    const count = readVarint(10, 'conditions block count');
+    if (S.pos < 0 || count < 0) return false;
+    if (count === 0) break;
+    conditions += count;
+    if (conditions > MAX_CONDITIONS) return false;
+    for (let i = 0; i < count; i++) if (readToken(MAX_CONDITION_LEN) < 0) return false;
+  }
+  const seq = readVarint(10, 'seq');
+  if (S.pos !== S.end) return false; // a failed read (-1) or trailing bytes
+  if (
+    !(price > 0 && price < Number.POSITIVE_INFINITY && size > 0 && size < Number.POSITIVE_INFINITY) ||
+    time < MIN_TIME_MS ||
+    time > MAX_TIME_MS ||
+    seq < 0
+  )
+    return false;
+  const t = CLEAN_TRADE;
+  t.symbolAt = symbolAt;
+  t.symbolEnd = symbolEnd;
+  t.price = price;
+  t.size = size;
+  t.time = time;
+  t.seq = seq;
+  return true;
+};
+
+/** A string that is a token (1..max printable ASCII bytes), skipped: its start, or -1 for anything else. */
+const readToken = (max: number): number => {
+  const len = readVarint(10, 'token');
+  const p = S.pos;
+  if (p < 0 || len < 1 || len > max || len > S.end - p) return -1;
+  const s = S.buf;
+  const e = p + len;
+  for (let i = p; i < e; i++) {
+    const c = s[i]!;
+    if (c < 0x21 || c > 0x7e) return -1;
+  }
+  S.pos = e;
+  return p;
+};
+
 // ---- Fill -------------------------------------------------------------------------------------------
 
 const SIDES: readonly Side[] = ['buy', 'sell'];

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { bytesEqual, dbl, frame, str, zz } from './avro-by-hand.ts';
 import {
+  CLEAN_TRADE,
   decodeFill,
   decodeFillAvsc,
   decodeTrade,
@@ -15,6 +16,7 @@ import {
   encodeTrade,
   encodeTradeAvsc,
   MAX_RECORD_BYTES,
+  readCleanTradeOf,
   SCHEMA_IDS,
 } from './codec.ts';
 import { fillArb, tradeArb } from './codec-arbitraries.ts';
@@ -533,4 +535,115 @@ const agree = <R extends Trade | Fill>(
 describe('mutated valid encodings: fast verdict === avsc-path verdict (ok, reason, detail, value)', () => {
   it('Trade', () => agree(tradeArb, encodeTrade, decodeTrade, decodeTradeAvsc));
   it('Fill', () => agree(fillArb, encodeFill, decodeFill, decodeFillAvsc));
+});
+
+// ---- the consumer's hot path ------------------------------------------------------------------------
+
+/** readCleanTradeOf's fields as a Trade (conditions are not read: taken from the reference). */
+const cleanAsTrade = (b: Uint8Array, conditions: string[]): Trade => ({
+  symbol: Buffer.from(b.subarray(CLEAN_TRADE.symbolAt, CLEAN_TRADE.symbolEnd)).toString('latin1'),
+  price: CLEAN_TRADE.price as Price,
+  size: CLEAN_TRADE.size as Quantity,
+  time: CLEAN_TRADE.time as EventTimeMs,
+  conditions,
+  seq: CLEAN_TRADE.seq,
+});
+
+/** True from readCleanTradeOf only where decodeTrade accepts, with the same fields; counts both. */
+const cleanAgrees = (b: Uint8Array, seen: { clean: number; accepted: number }): void => {
+  const clean = readCleanTradeOf(b);
+  const ref = decodeTrade(b);
+  if (ref.ok) seen.accepted++;
+  if (!clean) return;
+  seen.clean++;
+  assert.ok(ref.ok, `readCleanTradeOf took what decodeTrade rejects: ${Buffer.from(b).toString('hex')}`);
+  assert.deepStrictEqual(cleanAsTrade(b, ref.value.conditions), ref.value);
+};
+
+describe('readCleanTradeOf (the analytics processor reads trades in place)', () => {
+  it('takes every valid trade, with the fields decodeTrade gives', () => {
+    const seen = { clean: 0, accepted: 0 };
+    fc.assert(
+      fc.property(tradeArb, (t) => cleanAgrees(encodeTrade(t), seen)),
+      { numRuns: 1000 },
+    );
+    assert.equal(seen.clean, seen.accepted);
+    assert.equal(seen.clean, 1000);
+  });
+
+  it('takes nothing decodeTrade rejects: odd records, mutated encodings, oddities, traps', () => {
+    const seen = { clean: 0, accepted: 0 };
+    fc.assert(
+      fc.property(oddTradeArb, (t) => cleanAgrees(encodeTradeAvsc(t), seen)),
+      { numRuns: 1000 },
+    );
+    fc.assert(
+      fc.property(tradeArb, fc.array(mutationArb, { minLength: 1, maxLength: 3 }), (t, ms) => {
+        let bytes = encodeTrade(t);
+        for (const m of ms) bytes = mutate(bytes, m);
+        cleanAgrees(bytes, seen);
+      }),
+      { numRuns: 3000 },
+    );
+    // Accepted records it leaves to decodeTrade (the fallback keeps them): oddities of the encoding.
+    const head = [...str('AAPL'), ...dbl(190.5), ...dbl(100), ...zz(T)];
+    const two = [...str('1'), ...str('12')];
+    const leftToDecode = [
+      [...head, ...zz(-2), ...zz(two.length), ...two, 0, ...zz(7)], // a negative block count
+      [...str('AAPL'), ...dbl(190.5), ...dbl(100), ...zz(T), 0, ...zz(-1)], // seq -1: rejected
+      [...str(''), ...dbl(190.5), ...dbl(100), ...zz(T), 0, ...zz(7)], // empty symbol: rejected
+      [...str('AAPL'), ...dbl(0), ...dbl(100), ...zz(T), 0, ...zz(7)], // price 0: rejected
+      [...head, 0, ...zz(7), 0], // a trailing byte: rejected
+      [...head, ...zz(1), ...str('ABCDEFGHI'), 0, ...zz(7)], // a condition of 9 bytes (8 at most)
+      [...str('ABCDEFGHIJKLMNOPQ'), ...dbl(190.5), ...dbl(100), ...zz(T), 0, ...zz(7)], // a symbol of 17
+      [...head, ...zz(17), ...Array.from({ length: 17 }, () => str('F')).flat(), 0, ...zz(7)], // 17 conditions
+      [...str('AA PL'), ...dbl(190.5), ...dbl(100), ...zz(T), 0, ...zz(7)], // a space: not a token
+      [...str('AAPL'), ...dbl(190.5), ...dbl(100), ...zz(Date.UTC(2100, 0, 1) + 1), 0, ...zz(7)], // time
+    ];
+    for (const body of leftToDecode) {
+      const b = frame(SCHEMA_IDS.Trade, body);
+      assert.equal(readCleanTradeOf(b), false, Buffer.from(b).toString('hex'));
+      cleanAgrees(b, seen);
+    }
+    // at the limits (8-byte conditions, a 16-byte symbol, 16 conditions in two blocks): clean
+    const limits = frame(SCHEMA_IDS.Trade, [
+      ...str('ABCDEFGHIJKLMNOP'),
+      ...dbl(190.5),
+      ...dbl(100),
+      ...zz(T),
+      ...zz(15),
+      ...Array.from({ length: 15 }, () => str('ABCDEFGH')).flat(),
+      ...zz(1),
+      ...str('~!'),
+      0,
+      ...zz(7),
+    ]);
+    assert.equal(readCleanTradeOf(limits), true);
+    cleanAgrees(limits, seen);
+    // two blocks of positive counts: clean
+    const twoBlocks = frame(SCHEMA_IDS.Trade, [
+      ...head,
+      ...zz(1),
+      ...str('1'),
+      ...zz(1),
+      ...str('12'),
+      0,
+      ...zz(7),
+    ]);
+    assert.equal(readCleanTradeOf(twoBlocks), true);
+    cleanAgrees(twoBlocks, seen);
+    // the property runs reached both sides
+    assert.ok(seen.clean > 100 && seen.accepted > seen.clean, JSON.stringify(seen));
+  });
+
+  it('reads a view at a non-zero offset; a fill or a short header is not a trade', () => {
+    const b = encodeTrade(trade({ symbol: 'MSFT', conditions: ['@', 'F'] }));
+    const big = new Uint8Array(b.length + 37);
+    big.set(b, 29);
+    const view = big.subarray(29, 29 + b.length);
+    assert.equal(readCleanTradeOf(view), true);
+    assert.deepStrictEqual(cleanAsTrade(view, ['@', 'F']), trade({ symbol: 'MSFT', conditions: ['@', 'F'] }));
+    assert.equal(readCleanTradeOf(encodeFill(fillArbSample())), false);
+    assert.equal(readCleanTradeOf(Uint8Array.from([0, 0, 0])), false);
+  });
 });

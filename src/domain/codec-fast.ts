@@ -11,7 +11,7 @@
 //
 // bind, framed and HEADER_BYTES are exported for the other fast records (codec-fast-candle.ts, -alert.ts).
 import avro from 'avsc';
-import { readFill, readTrade } from './codec-fast-read.ts';
+import { readCleanTrade, readFill, readTrade } from './codec-fast-read.ts';
 import { writeFill, writeTrade } from './codec-fast-write.ts';
 import { latest, type RecordName, SCHEMAS_BY_ID, type SchemaEntry } from './codec-schemas.ts';
 import type { Fill, Trade } from './types.ts';
@@ -84,6 +84,10 @@ export const framed = (b: Uint8Array, id: number, cap: number): boolean =>
  */
 export const decodeTradeFast = (b: Uint8Array, cap: number): Verdict<Trade> | undefined =>
   FAST_TRADE_ID >= 0 && framed(b, FAST_TRADE_ID, cap) ? readTrade(b, HEADER_BYTES) : undefined;
+
+/** readCleanTrade on a framed Trade v1 record within `cap` bytes; false for anything else. */
+export const readCleanTradeFast = (b: Uint8Array, cap: number): boolean =>
+  FAST_TRADE_ID >= 0 && framed(b, FAST_TRADE_ID, cap) && readCleanTrade(b, HEADER_BYTES);
 
 /** As decodeTradeFast, for Fill v1. */
 export const decodeFillFast = (b: Uint8Array, cap: number): Verdict<Fill> | undefined =>

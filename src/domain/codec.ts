@@ -27,6 +27,7 @@ import {
   encodeTradeFast,
   FAST_FILL_WRITES,
   FAST_TRADE_WRITES,
+  readCleanTradeFast,
 } from './codec-fast.ts';
 import { decodeAlertFast, encodeAlertFast, FAST_ALERT_WRITES } from './codec-fast-alert.ts';
 import { decodeCandleFast, encodeCandleFast, FAST_CANDLE_WRITES } from './codec-fast-candle.ts';
@@ -54,6 +55,7 @@ import {
   type Verdict,
 } from './validate.ts';
 
+export { CLEAN_TRADE, type CleanTrade } from './codec-fast-read.ts';
 export { type RecordName, SCHEMA_IDS };
 
 /** Largest framed record accepted (and produced) on the bus, except deadletters. */
@@ -205,6 +207,15 @@ const readBody = (b: Uint8Array, reader: SchemaEntry, cap: number): Rejection | 
  */
 export function decodeTrade(b: Uint8Array): Verdict<Trade> {
   return decodeTradeFast(b, MAX_RECORD_BYTES) ?? decodeTradeAvsc(b);
+}
+
+/**
+ * The consumer's hot path for trades: true when `b` is a trade decodeTrade accepts as it is, its fields
+ * then in CLEAN_TRADE (the symbol as bytes of `b`, for Universe.indexOfBytes). False for anything else,
+ * good or bad: decodeTrade then gives the verdict.
+ */
+export function readCleanTradeOf(b: Uint8Array): boolean {
+  return readCleanTradeFast(b, MAX_RECORD_BYTES);
 }
 
 export function decodeFill(b: Uint8Array): Verdict<Fill> {
