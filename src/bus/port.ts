@@ -17,6 +17,7 @@ export interface ProduceRecord {
   timestamp?: number;
 }
 
+/** A record as consumers get it. Read its fields by name: an adapter may compute `key` on first read. */
 export interface BusRecord {
   topic: string;
   partition: number;

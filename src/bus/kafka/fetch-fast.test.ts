@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createRecordsBatch, fetchV17, Reader, ResponseError, Writer } from '@platformatic/kafka';
 import fc from 'fast-check';
+import { plainRecord } from '../plain-record.ts';
 import type { BusRecord } from '../port.ts';
 import { parseFetchResponse, RawRecords } from './fetch-fast.ts';
 import { readRecordBatches } from './record-batch-read.ts';
@@ -108,7 +109,7 @@ const recordsOf = (records: unknown): BusRecord[] | null => {
           timestamp: Number(batch.firstTimestamp + r.timestampDelta),
         });
     }
-  return out.map((r) => ({ ...r, value: new Uint8Array(r.value) }));
+  return out.map((r) => plainRecord(r));
 };
 
 /** The response with every partition's records field replaced by the records it holds. */

@@ -8,6 +8,7 @@ import { crc32c, createRecordsBatch, Reader, readRecordsBatches } from '@platfor
 import fc from 'fast-check';
 import { zz } from '../../domain/avro-by-hand.ts';
 import { isTickstreamError } from '../../domain/errors.ts';
+import { plainRecord } from '../plain-record.ts';
 import type { BusRecord } from '../port.ts';
 import { appendParsedBatches, type ParsedBatch } from './parsed-batches.ts';
 import { readRecordBatches } from './record-batch-read.ts';
@@ -73,7 +74,7 @@ const ours = (bytes: Buffer, from: number): { records: BusRecord[]; next: number
   const records: BusRecord[] = [];
   const r = readRecordBatches(bytes, from, 't', 3, records);
   return {
-    records: records.map((x) => ({ ...x, value: new Uint8Array(x.value) })),
+    records: records.map((x) => plainRecord(x)),
     next: r.next,
     count: r.records,
   };
@@ -153,7 +154,7 @@ test('read a few batches at a time (start, limit), as the consumer does: the sam
           reads++;
         }
         assert.deepEqual(
-          records.map((x) => ({ ...x, value: new Uint8Array(x.value) })),
+          records.map((x) => plainRecord(x)),
           once.records,
         );
         assert.equal(next, once.next);
@@ -235,7 +236,7 @@ test("the consumer's fallback over the library's parsed batches reads what ours 
         const next = appendParsedBatches(parsed, from, 't', 3, fallback);
         const fast = ours(bytes, from);
         assert.deepEqual(
-          fallback.map((x) => ({ ...x, value: new Uint8Array(x.value) })),
+          fallback.map((x) => plainRecord(x)),
           fast.records,
         );
         assert.equal(next, fast.next);
