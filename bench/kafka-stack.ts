@@ -57,6 +57,21 @@ export const procCpuSeconds = (pid: number): number | undefined => {
 };
 
 /**
+ * The machine's CPU seconds from /proc/stat's `cpu` line: busy (user, nice, system, irq, softirq) and
+ * steal (time the hypervisor gave this VM's vCPUs to someone else: the host was busy). Undefined off Linux.
+ */
+export const machineCpuSeconds = (): { busy: number; steal: number } | undefined => {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f;
+    return { busy: (user + nice + system + irq + softirq) / CLK_TCK, steal: steal / CLK_TCK };
+  } catch {
+    return undefined;
+  }
+};
+
+/**
  * CPU seconds of a process, and of its threads grouped by name pattern, from its first sample to its
  * last (from /proc/<pid>/task). Counted per thread, so that threads starting or ending in between do not
  * make a group's figure jump: JVMs end idle pool threads (Cassandra's compaction executors, HotSpot's
@@ -198,24 +213,44 @@ export class CpuMeter {
   private readonly broker = stackPid('kafka');
   private self0 = process.cpuUsage();
   private broker0 = 0;
+  private machine0 = machineCpuSeconds();
   private t0 = 0;
 
   start(): this {
     this.self0 = process.cpuUsage();
     this.broker0 = this.broker === undefined ? 0 : (procCpuSeconds(this.broker) ?? 0);
+    this.machine0 = machineCpuSeconds();
     this.t0 = performance.now();
     return this;
   }
 
-  /** Cores used on average (1.0 = one core busy) by this process and by the broker. */
-  read(): { wallS: number; selfCores: number; brokerCores: number | undefined } {
+  /**
+   * Cores used on average (1.0 = one core busy) by this process, by the broker, by everything else on
+   * the machine, and stolen by the hypervisor (vCPU time that went to other VMs: a busy host).
+   */
+  read(): {
+    wallS: number;
+    selfCores: number;
+    brokerCores: number | undefined;
+    otherCores: number | undefined;
+    stealCores: number | undefined;
+  } {
     const wallS = (performance.now() - this.t0) / 1000;
     const d = process.cpuUsage(this.self0);
     const b = this.broker === undefined ? undefined : procCpuSeconds(this.broker);
+    const m = machineCpuSeconds();
+    const selfCores = (d.user + d.system) / 1e6 / wallS;
+    const brokerCores = b === undefined ? undefined : (b - this.broker0) / wallS;
+    const m0 = this.machine0;
     return {
       wallS,
-      selfCores: (d.user + d.system) / 1e6 / wallS,
-      brokerCores: b === undefined ? undefined : (b - this.broker0) / wallS,
+      selfCores,
+      brokerCores,
+      otherCores:
+        m === undefined || m0 === undefined
+          ? undefined
+          : Math.max(0, (m.busy - m0.busy) / wallS - selfCores - (brokerCores ?? 0)),
+      stealCores: m === undefined || m0 === undefined ? undefined : (m.steal - m0.steal) / wallS,
     };
   }
 }

@@ -191,7 +191,8 @@ console.log(
   ).toFixed(2)} s, final flush ${(tFlushed - tDone).toFixed(0)} ms`,
 );
 console.log(
-  `# cores used while consuming: bench ${use.selfCores.toFixed(2)}, broker ${use.brokerCores?.toFixed(2) ?? '?'} (of 2)`,
+  `# cores used while consuming: bench ${use.selfCores.toFixed(2)}, broker ${use.brokerCores?.toFixed(2) ?? '?'}, ` +
+    `everything else ${use.otherCores?.toFixed(2) ?? '?'} (of 2); stolen by the hypervisor ${use.stealCores?.toFixed(2) ?? '?'}`,
 );
 const lag = await runtime.lag();
 const committed = (await pbus.committedOffsets('analytics', TOPICS.trades)).reduce((a, b) => a + b, 0);
@@ -272,6 +273,7 @@ if (PROCESSES > 1) {
     );
     const samples: { at: number; sum: number }[] = [];
     const cpu0 = children.map((c) => procCpuSeconds(c.proc.pid!) ?? 0);
+    const host = new CpuMeter().start();
     const wall0 = performance.now();
     await waitUntil(
       `${N} records in across ${PROCESSES} processes`,
@@ -286,6 +288,7 @@ if (PROCESSES > 1) {
       100,
     );
     const wall = (performance.now() - wall0) / 1000;
+    const stolen = host.read().stealCores;
     const cores = children.map((c, i) => ((procCpuSeconds(c.proc.pid!) ?? 0) - cpu0[i]!) / wall);
     const stableAt = Math.max(...children.map(lastAssignment));
     const from = samples.find((x) => x.at >= stableAt);
@@ -298,7 +301,8 @@ if (PROCESSES > 1) {
       console.log(
         `# ${PROCESSES} processes: window ${((end.at - from.at) / 1000).toFixed(2)} s after the last assignment, ` +
           `${end.sum - from.sum} records in it (${from.sum} before it, ${end.sum} in all: re-reads after a ` +
-          `rebalance count twice); cores used per process ${cores.map((x) => x.toFixed(2)).join(', ')}`,
+          `rebalance count twice); cores used per process ${cores.map((x) => x.toFixed(2)).join(', ')}, ` +
+          `stolen by the hypervisor ${stolen?.toFixed(2) ?? '?'}`,
       );
     }
   } finally {

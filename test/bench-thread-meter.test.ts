@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { ThreadGroupMeter } from '../bench/kafka-stack.ts';
+import { machineCpuSeconds, ThreadGroupMeter } from '../bench/kafka-stack.ts';
 
 /** /proc counts in 10 ms ticks: a thread's figure may lag its own count by about one tick per read. */
 const TICKS = 0.03;
@@ -58,4 +58,17 @@ test('an unreadable process gives no figures', () => {
   assert.equal(meter.sample(), false);
   assert.equal(meter.cpuSeconds(), 0);
   assert.equal(meter.shares(), undefined);
+});
+
+test("the machine's busy seconds (/proc/stat) hold this thread's, and steal never goes back", () => {
+  const before = machineCpuSeconds();
+  assert.ok(before !== undefined, '/proc/stat is readable');
+  const used = burnThisThread(0.3);
+  const after = machineCpuSeconds()!;
+  // /proc/stat ticks per CPU: at most one tick behind on each of the machine's CPUs
+  assert.ok(
+    after.busy - before.busy >= used - TICKS * 2,
+    `machine ${after.busy - before.busy} s, we used ${used} s`,
+  );
+  assert.ok(after.steal >= before.steal && before.steal >= 0, `steal ${before.steal} → ${after.steal}`);
 });
