@@ -370,7 +370,8 @@ try {
     `# cores while producing: processor ${childCores.toFixed(2)}, bench (producer + reader) ${use.selfCores.toFixed(2)}, broker ${use.brokerCores?.toFixed(2) ?? '?'}` +
       (brokerJitShare === undefined
         ? ''
-        : ` (its JIT compiler ${(brokerJitShare * 100).toFixed(1)} % of that)`),
+        : ` (its JIT compiler ${(brokerJitShare * 100).toFixed(1)} % of that)`) +
+      `; stolen by the hypervisor ${use.stealCores?.toFixed(2) ?? '?'}`,
   );
   if (INPROC) {
     const ages = Float64Array.from(batchAge).sort();
