@@ -19,7 +19,8 @@
 //      includes its group join; `-fetch` without it).
 //
 // Both processes share the 2 cores with the broker (and with whatever else runs): the bench prints the
-// cores used by itself and by the broker during the consume phase.
+// cores used by itself, by the broker and by everything else during the consume phase, and the vCPU time
+// the hypervisor gave to other VMs meanwhile (/proc/stat's steal: when it is high, so is the variance).
 // The tape is timed as a live market at the target rate (BENCH_NOMINAL_RATE, 500,000 trades per second of
 // event time): how fast event time moves decides how many candles a trade closes, so a backlog of a slow
 // tape replayed fast is a different workload. `BENCH_NOMINAL_RATE=1000` (the S&P 500's share of a busy US

@@ -25,19 +25,19 @@ export class Universe {
   // Symbols by their bytes (open addressing, linear probing): the consumer finds a trade's symbol from
   // the record's bytes without making a string of them. Slot value: index + 1, 0 for empty.
   private readonly slots: Int32Array;
-  private readonly ascii: readonly Uint8Array[];
+  private readonly utf8: readonly Uint8Array[];
 
   constructor(infos: readonly SymbolInfo[]) {
     this.infos = infos;
     this.symbols = infos.map((i) => i.symbol);
     this.byName = new Map(this.symbols.map((s, i) => [s, i]));
     const enc = new TextEncoder();
-    this.ascii = this.symbols.map((s) => enc.encode(s));
+    this.utf8 = this.symbols.map((s) => enc.encode(s));
     let size = 16;
     while (size < 4 * this.symbols.length) size *= 2;
     this.slots = new Int32Array(size);
-    for (let i = 0; i < this.ascii.length; i++) {
-      const a = this.ascii[i]!;
+    for (let i = 0; i < this.utf8.length; i++) {
+      const a = this.utf8[i]!;
       if (this.byName.get(this.symbols[i]!) !== i) continue; // a repeated symbol: the index byName keeps
       let slot = hashBytes(a, 0, a.length) & (size - 1);
       while (this.slots[slot] !== 0) slot = (slot + 1) & (size - 1);
@@ -52,7 +52,7 @@ export class Universe {
     for (let slot = hashBytes(b, start, end) & mask; ; slot = (slot + 1) & mask) {
       const v = this.slots[slot]!;
       if (v === 0) return -1;
-      const a = this.ascii[v - 1]!;
+      const a = this.utf8[v - 1]!;
       if (a.length !== len) continue;
       let i = 0;
       while (i < len && a[i] === b[start + i]) i++;

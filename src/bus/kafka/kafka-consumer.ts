@@ -61,9 +61,9 @@ interface Owned {
   next: number;
   /**
    * Fetched record batches not decoded yet (fast fetch), from byte `rawAt`: decoded maxBatch records at a
-   * time as pulls hand them out. Decoding a whole response up front kept up to 8 MiB of records alive
-   * across scavenges, and the young-generation GC that copied and promoted them took ~17 % of the
-   * consuming process's CPU in kafka-throughput (BENCHMARKS.md).
+   * time as pulls hand them out. Decoded up front, a whole response's records (up to 1 MiB per
+   * partition) lived across scavenges: in kafka-throughput the young GC promoted ~4× as much and its
+   * pauses took 2–3.5× as long (BENCHMARKS.md).
    */
   raw: Uint8Array | null;
   rawAt: number;
