@@ -647,12 +647,8 @@ export class KafkaConsumer implements Consumer {
    */
   private decodeMore(o: Owned): void {
     const raw = o.raw!;
-    if (o.next > 0) {
-      o.buffer = o.buffer.slice(o.next);
-      o.next = 0;
-    }
     const { topic, partition } = o.tp;
-    const need = this.maxBatch - o.buffer.length;
+    const need = this.maxBatch - (o.buffer.length - o.next); // appended after what is left, in order
     try {
       const r = readRecordBatches(raw, o.fetchAt, topic, partition, o.buffer, o.rawAt, need);
       o.fetchAt = r.next;

@@ -232,18 +232,6 @@ class FetchedRecord implements BusRecord {
     }
     return this.#key;
   }
-
-  /** JSON sees the key too. (A spread does not: it copies own fields only, and `key` is a getter.) */
-  toJSON(): BusRecord {
-    return {
-      topic: this.topic,
-      partition: this.partition,
-      offset: this.offset,
-      key: this.key,
-      value: this.value,
-      timestamp: this.timestamp,
-    };
-  }
 }
 
 const readRecords = (
