@@ -25,7 +25,7 @@
 // lasts SECONDS - WARMUP_S. All three processes and the broker share the machine's 2 cores.
 // Env: BENCH_LATENCY_RATE (20000), BENCH_LATENCY_SECONDS (40), BENCH_LATENCY_WARMUP_S (10),
 // BENCH_LATENCY_WARMUP_MAX_S (300),
-// BENCH_LATENCY_TICK_MS (5), BENCH_LATENCY_EMIT_MS, BENCH_LATENCY_CAUGHT_UP, BENCH_LATENCY_LINGER_MS
+// BENCH_LATENCY_NODE_ARGS (flags for the child processor's node), BENCH_LATENCY_TICK_MS (5), BENCH_LATENCY_EMIT_MS, BENCH_LATENCY_CAUGHT_UP, BENCH_LATENCY_LINGER_MS
 // (bus.kafka.lingerMs of this producer and the processor's) (defaults: the product's).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -50,6 +50,7 @@ import {
   freshId,
   JIT_THREADS,
   JitWatch,
+  machineCpuSeconds,
   NODE,
   percentile,
   procCpuSeconds,
@@ -70,11 +71,15 @@ const EMIT_MS = process.env.BENCH_LATENCY_EMIT_MS;
 const CAUGHT_UP = process.env.BENCH_LATENCY_CAUGHT_UP;
 const LINGER_MS = process.env.BENCH_LATENCY_LINGER_MS;
 const WARMUP_S = Number(process.env.BENCH_LATENCY_WARMUP_S ?? 10);
+/** Extra node flags for the child processor (a diagnostic, e.g. `--cpu-prof --cpu-prof-dir=DIR`). */
+const NODE_ARGS = (process.env.BENCH_LATENCY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 const WARMUP_MAX_S = Number(process.env.BENCH_LATENCY_WARMUP_MAX_S ?? 300);
 const MEASURE_S = SECONDS - WARMUP_S;
 if (!(MEASURE_S > 0))
   throw new Error(`BENCH_LATENCY_SECONDS (${SECONDS}) must exceed BENCH_LATENCY_WARMUP_S (${WARMUP_S})`);
 const JIT_QUIET = 0.03;
+/** The issue's p99 target: trades slower than this are attributed to the seconds they were sent in. */
+const TARGET_MS = 50;
 const JIT_WINDOW_MS = 30_000;
 
 const grown = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
@@ -157,7 +162,19 @@ if (INPROC) {
 } else {
   child = spawn(
     NODE,
-    [CLI_MAIN, 'run', '--role', 'analytics', '--source', 'none', '--port', '0', '--data-dir', dataDir],
+    [
+      ...NODE_ARGS,
+      CLI_MAIN,
+      'run',
+      '--role',
+      'analytics',
+      '--source',
+      'none',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+    ],
     {
       env: {
         ...process.env,
@@ -213,6 +230,17 @@ try {
   const bucketCovered = new Int32Array(universe.size * BUCKETS);
   let e2e = new Float64Array(RATE * SECONDS);
   let out = new Float64Array(RATE * SECONDS);
+  // The hypervisor's steal per second of the measured phase (ms of vCPU time, both vCPUs), and per
+  // second the trades sent in it and those of them later than TARGET_MS: whether the slow trades are
+  // the ones that met a stolen second.
+  const stealMs = new Float64Array(MEASURE_S + 2);
+  const sentIn = new Float64Array(MEASURE_S + 2);
+  const slowIn = new Float64Array(MEASURE_S + 2);
+  const secondOf = (sentAt: number): number =>
+    Math.min(MEASURE_S + 1, Math.floor((sentAt - measureFrom) / 1000));
+  let stealSeconds = 0;
+  let nextStealAt = Number.POSITIVE_INFINITY;
+  let stealBefore = 0;
   let measured = 0;
   let measureFrom = Number.POSITIVE_INFINITY;
   let candles1s = 0;
@@ -256,6 +284,9 @@ try {
             out = grown(out);
           }
           e2e[measured] = at - sentAt;
+          const sec = secondOf(sentAt);
+          sentIn[sec]!++;
+          if (at - sentAt > TARGET_MS) slowIn[sec]!++;
           out[measured] = r.timestamp - (sentAt + dateOffset);
           measured++;
         }
@@ -302,6 +333,12 @@ try {
       const p = bus.send(TOPICS.trades, batch).finally(() => inflight.delete(p));
       inflight.add(p);
     }
+    if (now() >= nextStealAt && stealSeconds <= MEASURE_S) {
+      const stolen = machineCpuSeconds()?.steal ?? 0;
+      stealMs[stealSeconds++] = (stolen - stealBefore) * 1000;
+      stealBefore = stolen;
+      nextStealAt += 1000;
+    }
     if (measureFrom === Number.POSITIVE_INFINITY) {
       const at = now();
       // Not our broker (no /proc figures): the fixed warm-up is all there is.
@@ -319,6 +356,8 @@ try {
         console.log(
           `# warm-up: ${((at - t0) / 1000).toFixed(1)} s, not counted${jitWatch?.summary('broker', JIT_QUIET) ?? ''}`,
         );
+        stealBefore = machineCpuSeconds()?.steal ?? 0;
+        nextStealAt = at + 1000;
         cpu = new CpuMeter().start();
         childCpu0 = procCpuSeconds(child?.pid ?? process.pid) ?? 0;
         brokerJit = broker === undefined ? undefined : new ThreadGroupMeter(broker, [JIT_THREADS]);
@@ -334,6 +373,8 @@ try {
     }
   }
   const tStop = now();
+  if (stealSeconds <= MEASURE_S)
+    stealMs[stealSeconds++] = ((machineCpuSeconds()?.steal ?? 0) - stealBefore) * 1000;
   await Promise.all(inflight);
   const use = cpu.read();
   const childCores = ((procCpuSeconds(child?.pid ?? process.pid) ?? 0) - childCpu0) / use.wallS;
@@ -373,6 +414,31 @@ try {
         : ` (its JIT compiler ${(brokerJitShare * 100).toFixed(1)} % of that)`) +
       `; stolen by the hypervisor ${use.stealCores?.toFixed(2) ?? '?'}`,
   );
+  if (stealSeconds > 0) {
+    // A trade sent in second s is exposed to steal in s and s + 1 (it is answered within ~1 s).
+    let stolenSeconds = 0;
+    let slowNearSteal = 0;
+    let slow = 0;
+    let sentNearSteal = 0;
+    let sent = 0;
+    let maxSteal = 0;
+    for (let sec = 0; sec < stealSeconds; sec++) {
+      const near = stealMs[sec]! > 0 || (stealMs[sec + 1] ?? 0) > 0;
+      if (stealMs[sec]! > 0) stolenSeconds++;
+      maxSteal = Math.max(maxSteal, stealMs[sec]!);
+      slow += slowIn[sec]!;
+      sent += sentIn[sec]!;
+      if (near) {
+        slowNearSteal += slowIn[sec]!;
+        sentNearSteal += sentIn[sec]!;
+      }
+    }
+    const pct = (a: number, b: number): string => (b === 0 ? '-' : `${((100 * a) / b).toFixed(1)} %`);
+    console.log(
+      `# steal by second while measured: ${stolenSeconds} of ${stealSeconds} s had some (at most ${maxSteal.toFixed(0)} ms of vCPU time in one); ` +
+        `trades over ${TARGET_MS} ms: ${slow} (${pct(slow, sent)} of those sent), ${pct(slowNearSteal, slow)} of them sent in a second with steal or the one before it, which held ${pct(sentNearSteal, sent)} of the trades`,
+    );
+  }
   if (INPROC) {
     const ages = Float64Array.from(batchAge).sort();
     console.log(

@@ -56,7 +56,7 @@ const categoryOf = (url: string, fn: string): string => {
   return 'other';
 };
 
-const summarise = (p: Profile): string[] => {
+export const summarise = (p: Profile): string[] => {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   for (let i = 0; i < p.samples.length; i++) {
