@@ -89,6 +89,72 @@ describe('tickstream CLI', () => {
     assert.ok(reasons.includes('bad_timestamp'));
   });
 
+  it("runs the whole embedded pipeline as the Quickstart's `npm start` until Ctrl-C, and keeps what it made", async () => {
+    // As a user runs it (npm puts node_modules/.bin on PATH), in its own process group so that the
+    // SIGINT reaches npm and the pipeline together, as Ctrl-C in a terminal does.
+    const data = join(dir, 'quickstart');
+    const p = spawn('npm', ['start', '--', '--port', '0', '--data-dir', data], {
+      cwd: root,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    const exited = new Promise<number | null>((resolve) => p.once('exit', (code) => resolve(code)));
+    try {
+      for (const s of [p.stdout, p.stderr]) {
+        s.setEncoding('utf8');
+        s.on('data', (d: string) => {
+          log += d;
+        });
+      }
+      const waitFor = async (re: RegExp, what: string): Promise<RegExpExecArray> => {
+        for (const deadline = Date.now() + 90_000; Date.now() < deadline; ) {
+          const m = re.exec(log);
+          if (m !== null) return m;
+          if (p.exitCode !== null) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error(`no ${what} from npm start:\n${log}`);
+      };
+      const serving = await waitFor(/serving http:\/\/[^:]+:(\d+)\/health, \/metrics, \/api\n/, 'API');
+      // a status line (every 5 s) with trades analysed and fills applied: every role runs
+      await waitFor(/analysed [1-9]\d*, deadlettered \d+; fills applied [1-9]/, 'status line with work done');
+      const base = `http://127.0.0.1:${serving[1]}`;
+      const health = (await (await fetch(`${base}/health`)).json()) as {
+        status: string;
+        detail: { roles: string[]; bus: string; store: string };
+      };
+      assert.equal(health.status, 'ok');
+      assert.deepEqual([...health.detail.roles].sort(), [
+        'analytics',
+        'ingest',
+        'portfolio',
+        'serve',
+        'sinks',
+      ]);
+      assert.equal(health.detail.bus, 'memory');
+      assert.equal(health.detail.store, 'sqlite');
+      process.kill(-p.pid!, 'SIGINT');
+      // npm itself may die of the SIGINT (as it does at a terminal); the pipeline must stop cleanly
+      const code = await exited;
+      assert.ok(code === 0 || p.signalCode === 'SIGINT', `npm exited ${code} ${p.signalCode}:\n${log}`);
+      assert.match(log, /SIGINT: flushing, checkpointing and stopping\n[\s\S]*\] stopped\n/);
+      assert.doesNotMatch(log, /a processor failed|shutdown: /);
+    } finally {
+      if (p.exitCode === null && p.signalCode === null) process.kill(-p.pid!, 'SIGKILL');
+      await exited;
+    }
+    // What it made is in the store after it stopped.
+    const candles = run(['query', 'candles', 'AAPL', '--interval', '1s', '--data-dir', data]);
+    assert.equal(candles.code, 0, candles.err);
+    const bars = candles.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { volume: number; trades: number });
+    assert.ok(bars.length > 0, 'AAPL 1 s candles stored');
+    for (const b of bars) assert.ok(b.trades > 0 && b.volume > 0);
+  });
+
   it('serves /health and /metrics from a processor-only process, and no API there', async () => {
     const p = spawn(
       bin,

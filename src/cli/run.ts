@@ -326,6 +326,7 @@ export async function runCommand(argv: string[], mode: 'run' | 'replay'): Promis
     await bounded('price view', () => servePrices?.stop());
     await bounded('bus', () => bus.close());
     await bounded('store', () => store.close());
+    log('stopped');
   }
   return code;
 }
