@@ -632,8 +632,9 @@ describe('readCleanTradeOf (the analytics processor reads trades in place)', () 
     ]);
     assert.equal(readCleanTradeOf(twoBlocks), true);
     cleanAgrees(twoBlocks, seen);
-    // the property runs reached both sides
-    assert.ok(seen.clean > 100 && seen.accepted > seen.clean, JSON.stringify(seen));
+    // The runs reached both sides: clean reads among the mutated encodings (98–129 in 15 runs of this
+    // test; the bound once sat at 100 and failed ~1 run in 7) and accepted records it leaves to decodeTrade.
+    assert.ok(seen.clean > 40 && seen.accepted > seen.clean, JSON.stringify(seen));
   });
 
   it('reads a view at a non-zero offset; a fill or a short header is not a trade', () => {
