@@ -18,6 +18,13 @@ export interface MarketFlowOptions {
   /** Fills per second of event time (0: no order flow). */
   fillRate: number;
   users: number;
+  /**
+   * A live run (following the wall clock, not replayable) that a restart does not resume: its id (e.g.
+   * its start time, epoch ms) makes its records' identities its own — trade seqs from liveRun × 1000,
+   * fill ids prefixed with it — so that the processors' duplicate detection does not take the next
+   * run's records, numbered from 1 again, for copies of the last one's.
+   */
+  liveRun?: number;
 }
 
 export class MarketFlow implements EventGenerator<MarketEvent> {
@@ -30,6 +37,9 @@ export class MarketFlow implements EventGenerator<MarketEvent> {
       seed: o.seed,
       startTime: o.startTime,
       nominalRate: o.tradeRate,
+      // 1000 seqs per ms of the run's id: disjoint from an earlier run's unless a symbol had more
+      // than a million trades per second in it
+      ...(o.liveRun !== undefined ? { firstSeq: o.liveRun * 1000 } : {}),
     });
     this.fills =
       o.fillRate > 0
@@ -40,6 +50,9 @@ export class MarketFlow implements EventGenerator<MarketEvent> {
             startTime: o.startTime,
             nominalRate: o.fillRate,
             priceOf: (i) => this.trades.price(i),
+            ...(o.liveRun !== undefined
+              ? { idPrefix: `f${((o.seed + 1) >>> 0).toString(36)}-${o.liveRun.toString(36)}-` }
+              : {}),
           })
         : undefined;
   }

@@ -243,6 +243,9 @@ export async function runCommand(argv: string[], mode: 'run' | 'replay'): Promis
         tradeRate: config.simulator.rate === 'max' ? 1000 : config.simulator.rate,
         fillRate: config.orderflow.rate === 'max' ? 200 : config.orderflow.rate,
         users: config.orderflow.users,
+        // one that follows the wall clock starts afresh on a restart: its records must not look like
+        // copies of the last run's
+        ...(values.start === undefined ? { liveRun: startTime } : {}),
       });
       log(
         `simulating ${universe.size} symbols at ${config.simulator.rate} trades/s, ${config.orderflow.users} users at ${config.orderflow.rate} fills/s`,

@@ -31,6 +31,8 @@ export interface TradeGeneratorOptions {
   nominalRate?: number;
   /** Zipf exponent of activity by rank within a sector (default 0.8; 0 = every symbol equally active). */
   activitySkew?: number;
+  /** Each symbol's first seq (default 1). */
+  firstSeq?: number;
 }
 
 export class TradeGenerator {
@@ -61,7 +63,10 @@ export class TradeGenerator {
     this.logPrice = new Float64Array(n);
     this.sigmaPerSqrtMs = new Float64Array(n);
     this.lastTime = new Float64Array(n).fill(Math.floor(start));
-    this.seqs = new Float64Array(n);
+    const firstSeq = opts.firstSeq ?? 1;
+    if (!Number.isSafeInteger(firstSeq) || firstSeq < 0)
+      throw new RangeError(`firstSeq must be a safe integer >= 0, got ${firstSeq}`);
+    this.seqs = new Float64Array(n).fill(firstSeq - 1);
     this.cumulative = new Float64Array(n);
     const skew = opts.activitySkew ?? 0.8;
     const rankInSector = new Map<string, number>();
