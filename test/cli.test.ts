@@ -44,6 +44,9 @@ describe('tickstream CLI', () => {
     const d = run(['run', '--data-dir', dir], { TICKSTREAM_BUS__KIND: 'rabbit' });
     assert.equal(d.code, 2);
     assert.match(d.err, /CONFIG_INVALID[\s\S]*bus\.kind/);
+    const e = run(['query', 'candles', 'AAPL', '--interval', '1x', '--data-dir', dir]);
+    assert.equal(e.code, 2);
+    assert.match(e.err, /BAD_REQUEST: --interval: not a duration: "1x"/);
   });
 
   it('replays a tape with bad lines: good trades become candles, bad lines go to deadletter with reasons', () => {

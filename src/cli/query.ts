@@ -28,6 +28,14 @@ const time = (name: string, v: string | undefined, dflt: number): EventTimeMs =>
   return n as EventTimeMs;
 };
 
+const intervalOf = (v: string): number => {
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    throw new TickstreamError('BAD_REQUEST', `--interval: ${(e as Error).message}`);
+  }
+};
+
 export async function queryCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     interval: { type: 'string' },
@@ -57,7 +65,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
     let rows: unknown[];
     switch (what) {
       case 'candles':
-        rows = await store.candles(need('a SYMBOL'), parseDuration(values.interval ?? '1m'), range);
+        rows = await store.candles(need('a SYMBOL'), intervalOf(values.interval ?? '1m'), range);
         break;
       case 'trades':
         rows = await store.trades(need('a SYMBOL'), range, limit);
