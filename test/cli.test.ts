@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { Universe } from '../src/domain/universe.ts';
+import { startTestWsServer } from '../src/sources/ws-test-server.ts';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'tickstream');
@@ -194,6 +196,80 @@ describe('tickstream CLI', () => {
     const held = new Map(lines(positions.out).map((p) => [p.symbol as string, p.quantity as number]));
     for (const [symbol, q] of net) assert.equal(held.get(symbol) ?? 0, q, symbol);
     assert.ok(lines(fills.out).length > 0, 'user 7 has fills');
+  });
+
+  it('follows a Finnhub-shaped live feed: its trades become candles, its bad messages deadletters', async () => {
+    const server = await startTestWsServer();
+    const data = join(dir, 'feed');
+    const p = spawn(
+      bin,
+      ['run', '--source', 'finnhub', '--feed-url', server.url, '--port', '0', '--data-dir', data],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let log = '';
+    p.stderr.setEncoding('utf8');
+    p.stderr.on('data', (d: string) => {
+      log += d;
+    });
+    const done = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+    const t = Date.now();
+    try {
+      const c = await server.waitFor(1, 510); // one subscription per symbol of the universe
+      const subscribed = c.received.map((m) => JSON.parse(m) as { type: string; symbol: string });
+      assert.ok(subscribed.every((m) => m.type === 'subscribe'));
+      assert.deepEqual(subscribed.map((m) => m.symbol).sort(), [...Universe.default().symbols].sort());
+      c.send(
+        JSON.stringify({
+          type: 'trade',
+          data: [
+            { s: 'AAPL', p: 190.5, t, v: 100, c: ['1'] },
+            { s: 'AAPL', p: 191, t: t + 10, v: 50 },
+            { s: 'NOPE', p: 10, t, v: 1 },
+          ],
+        }),
+      );
+      c.send('{not json');
+      c.send(JSON.stringify({ type: 'ping' }));
+      for (const deadline = Date.now() + 30_000; !/trades produced 2, analysed 2, /.test(log); ) {
+        assert.ok(Date.now() < deadline, `no status line with the feed's trades:\n${log}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      p.kill('SIGINT');
+      assert.equal(await done, 0, log);
+    } finally {
+      p.kill('SIGKILL');
+      await done;
+      await server.close();
+    }
+    const candles = run([
+      'query',
+      'candles',
+      'AAPL',
+      '--interval',
+      '1s',
+      '--data-dir',
+      data,
+      '--from',
+      String(t - 1000),
+    ]);
+    const bars = candles.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { trades: number; volume: number; high: number });
+    assert.equal(
+      bars.reduce((a, b) => a + b.trades, 0),
+      2,
+    );
+    assert.equal(
+      bars.reduce((a, b) => a + b.volume, 0),
+      150,
+    );
+    const reasons = run(['query', 'deadletters', '--data-dir', data])
+      .out.trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { reason: string }).reason)
+      .sort();
+    assert.deepEqual(reasons, ['decode_error', 'unknown_symbol']);
   });
 
   it('serves /health and /metrics from a processor-only process, and no API there', async () => {

@@ -16,6 +16,7 @@ import { EngineMetrics } from '../engine/metrics.ts';
 import { withRetry } from '../engine/retry.ts';
 import { HttpServer } from '../server/http.ts';
 import { drive } from '../sources/drive.ts';
+import { finnhubFeed } from '../sources/finnhub-feed.ts';
 import { replayFile } from '../sources/replay.ts';
 import { DETERMINISTIC_START_MS } from '../sources/simulator.ts';
 import { configFrom, intArg, parse, rateArg } from './args.ts';
@@ -32,7 +33,9 @@ Options:
   --data-dir DIR         where the embedded store keeps its files (default ./data)
   --role LIST            roles this process runs, comma-separated: ingest, analytics, portfolio, sinks,
                          serve (default: all of them)
-  --source sim|none      where trades come from when no tape is given (default sim)
+  --source sim|none|finnhub  where trades come from when no tape is given (default sim)
+  --feed-url URL         the Finnhub-shaped WebSocket feed of --source finnhub, e.g.
+                         wss://ws.finnhub.io?token=... (subscribes to every symbol of the universe)
   --rate N|max           simulated trades/s (default from config: 2000)
   --fill-rate N          simulated users' fills/s (default from config: 200; 0 disables order flow)
   --users N              simulated users (default from config: 10000; up to 10,000,000)
@@ -54,6 +57,7 @@ export async function runCommand(argv: string[], mode: 'run' | 'replay'): Promis
   const { values, positionals } = parse(argv, {
     role: { type: 'string' },
     source: { type: 'string' },
+    'feed-url': { type: 'string' },
     rate: { type: 'string' },
     'fill-rate': { type: 'string' },
     users: { type: 'string' },
@@ -103,8 +107,11 @@ export async function runCommand(argv: string[], mode: 'run' | 'replay'): Promis
       );
   }
   const source = values.source ?? 'sim';
-  if (source !== 'sim' && source !== 'none')
-    throw new TickstreamError('BAD_REQUEST', `--source must be sim or none`);
+  if (source !== 'sim' && source !== 'none' && source !== 'finnhub')
+    throw new TickstreamError('BAD_REQUEST', `--source must be sim, none or finnhub`);
+  const feedUrl = values['feed-url'];
+  if (source === 'finnhub' && !/^wss?:\/\/\S+$/.test(feedUrl ?? ''))
+    throw new TickstreamError('BAD_REQUEST', '--source finnhub needs --feed-url ws://… or wss://…');
   const limit = intArg('limit', values.limit, 1);
   const durationS = values.duration === undefined ? undefined : Number(values.duration);
   if (durationS !== undefined && !(durationS > 0))
@@ -234,6 +241,28 @@ export async function runCommand(argv: string[], mode: 'run' | 'replay'): Promis
           await retrying(async () => resume?.advance(chunk.trades.length + chunk.rejects.length));
         }
         progress.finish();
+      })();
+    } else if (source === 'finnhub') {
+      log(`following the feed ${feedUrl!.replace(/token=[^&]*/, 'token=…')} for ${universe.size} symbols`);
+      feeding = (async () => {
+        let rejected = 0;
+        for await (const b of finnhubFeed({
+          url: feedUrl!,
+          symbols: universe.symbols,
+          universe,
+          signal: abort.signal,
+          // above every seq an earlier run of this process used (see MarketFlowOptions.liveRun)
+          firstSeq: startTime * 1000,
+          onStatus: (st) => {
+            if (st.state === 'open') log('feed: connected');
+            else if (st.state === 'closed') log(`feed: closed, reconnecting in ${st.retryInMs} ms`);
+          },
+        })) {
+          await retrying(() => ingest.trades(b.trades));
+          const rejects = b.rejects.map((r) => ({ ...r, line: ++rejected }));
+          await retrying(() => ingest.rejects('finnhub', rejects));
+          if (b.dropped > 0) log(`feed: dropped ${b.dropped} messages (the pipeline fell behind)`);
+        }
       })();
     } else if (source === 'sim') {
       const flow = new MarketFlow({

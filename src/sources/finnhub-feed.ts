@@ -60,6 +60,11 @@ export interface FinnhubFeedOptions {
   /** When given, trades for other symbols are rejected as unknown_symbol. */
   universe?: Universe;
   onStatus?: (s: FeedStatus) => void;
+  /**
+   * The first trade's seq (default 1). A process that starts again should pass a value above any seq
+   * it used before (e.g. its start time × 1000): the processors take a repeated (symbol, seq) for a copy.
+   */
+  firstSeq?: number;
   /** Default: the global WebSocket (Node 24). */
   connect?: (url: string) => WebSocketLike;
   clock?: Clock;
@@ -91,7 +96,7 @@ export async function* finnhubFeed(opts: FinnhubFeedOptions): AsyncGenerator<Fee
   let dropped = 0;
   let closed = true;
   let attempt = 0;
-  let seq = 0;
+  let seq = (opts.firstSeq ?? 1) - 1;
   let ws: WebSocketLike | undefined;
   let wake: (() => void) | undefined;
   const notify = (): void => {
