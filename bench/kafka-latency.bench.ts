@@ -44,7 +44,7 @@ import { TradeGenerator } from '../src/sources/simulator.ts';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { Timings, timedBus, timedSpec } from './kafka-instrument.ts';
 import {
-  CLI_MAIN,
+  analyticsProcessorArgs,
   CpuMeter,
   deleteNamespaceTopics,
   freshId,
@@ -160,34 +160,18 @@ if (INPROC) {
   );
   inproc.start();
 } else {
-  child = spawn(
-    NODE,
-    [
-      ...NODE_ARGS,
-      CLI_MAIN,
-      'run',
-      '--role',
-      'analytics',
-      '--source',
-      'none',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-    ],
-    {
-      env: {
-        ...process.env,
-        TICKSTREAM_BUS__KIND: 'kafka',
-        TICKSTREAM_BUS__NAMESPACE: namespace,
-        TICKSTREAM_BUS__PARTITIONS: String(PARTITIONS),
-        TICKSTREAM_ENGINE__EMIT_INTERVAL_MS: String(config.engine.emitIntervalMs),
-        TICKSTREAM_ENGINE__EMIT_WHEN_CAUGHT_UP: String(config.engine.emitWhenCaughtUp),
-        TICKSTREAM_BUS__KAFKA__LINGER_MS: String(config.bus.kafka.lingerMs),
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+  child = spawn(NODE, [...NODE_ARGS, ...analyticsProcessorArgs(dataDir)], {
+    env: {
+      ...process.env,
+      TICKSTREAM_BUS__KIND: 'kafka',
+      TICKSTREAM_BUS__NAMESPACE: namespace,
+      TICKSTREAM_BUS__PARTITIONS: String(PARTITIONS),
+      TICKSTREAM_ENGINE__EMIT_INTERVAL_MS: String(config.engine.emitIntervalMs),
+      TICKSTREAM_ENGINE__EMIT_WHEN_CAUGHT_UP: String(config.engine.emitWhenCaughtUp),
+      TICKSTREAM_BUS__KAFKA__LINGER_MS: String(config.bus.kafka.lingerMs),
     },
-  );
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (d: string) => {
     childLog += d;

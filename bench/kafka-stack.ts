@@ -9,6 +9,11 @@ import { deleteTopicsContaining } from '../scripts/stack/topics.ts';
 export const ROOT = join(import.meta.dirname, '..');
 export const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 export const CLI_MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+/** Arguments of `node` for an analytics-only processor with its store in `dataDir` (after any node flags). */
+export const analyticsProcessorArgs = (dataDir: string): string[] => [
+  CLI_MAIN,
+  ...['run', '--role', 'analytics', '--source', 'none', '--port', '0', '--data-dir', dataDir],
+];
 
 /** Starts the local Kafka (and Cassandra with 'all'); idempotent, waits until ready. */
 export const startStack = (which: 'kafka' | 'all'): void => {

@@ -48,7 +48,7 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { Timings, timedBus, timedSpec, timedStore } from './kafka-instrument.ts';
 import { PhaseProfiler } from './kafka-profile.ts';
 import {
-  CLI_MAIN,
+  analyticsProcessorArgs,
   CpuMeter,
   deleteNamespaceTopics,
   freshId,
@@ -237,20 +237,16 @@ if (PROCESSES > 1) {
   const children: Child[] = [];
   try {
     for (let i = 0; i < PROCESSES; i++) {
-      const proc = spawn(
-        NODE,
-        [CLI_MAIN, 'run', '--role', 'analytics', '--source', 'none', '--port', '0', '--data-dir', shared],
-        {
-          env: {
-            ...process.env,
-            TICKSTREAM_BUS__KIND: 'kafka',
-            TICKSTREAM_BUS__NAMESPACE: namespace2,
-            TICKSTREAM_BUS__PARTITIONS: String(PARTITIONS),
-            TICKSTREAM_BUS__KAFKA__LINGER_MS: String(config.bus.kafka.lingerMs),
-          },
-          stdio: ['ignore', 'ignore', 'pipe'],
+      const proc = spawn(NODE, analyticsProcessorArgs(shared), {
+        env: {
+          ...process.env,
+          TICKSTREAM_BUS__KIND: 'kafka',
+          TICKSTREAM_BUS__NAMESPACE: namespace2,
+          TICKSTREAM_BUS__PARTITIONS: String(PARTITIONS),
+          TICKSTREAM_BUS__KAFKA__LINGER_MS: String(config.bus.kafka.lingerMs),
         },
-      );
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       const c: Child = { proc, log: '', port: 0 };
       proc.stderr?.setEncoding('utf8');
       proc.stderr?.on('data', (d: string) => {

@@ -28,6 +28,7 @@ import { TOPICS } from '../src/domain/topics.ts';
 import { Universe } from '../src/domain/universe.ts';
 import { TradeGenerator } from '../src/sources/simulator.ts';
 import {
+  analyticsProcessorArgs,
   CLI_MAIN,
   deleteNamespaceTopics,
   freshId,
@@ -138,22 +139,10 @@ async function scenario(sessionTimeoutMs: number, benchName: string): Promise<vo
   let producer: PacedProducer | undefined;
   try {
     for (const name of ['a', 'b']) {
-      const proc = spawn(
-        NODE,
-        [
-          CLI_MAIN,
-          'run',
-          '--role',
-          'analytics',
-          '--source',
-          'none',
-          '--port',
-          '0',
-          '--data-dir',
-          join(dataDir, name),
-        ],
-        { env, stdio: ['ignore', 'ignore', 'pipe'] },
-      );
+      const proc = spawn(NODE, analyticsProcessorArgs(join(dataDir, name)), {
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       const m: Member = { name, proc, log: '' };
       proc.stderr?.setEncoding('utf8');
       proc.stderr?.on('data', (d: string) => {
