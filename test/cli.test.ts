@@ -46,6 +46,9 @@ describe('tickstream CLI', () => {
     const d = run(['run', '--data-dir', dir], { TICKSTREAM_BUS__KIND: 'rabbit' });
     assert.equal(d.code, 2);
     assert.match(d.err, /CONFIG_INVALID[\s\S]*bus\.kind/);
+    const f = run(['run', '--source', 'finnhub', '--data-dir', dir]);
+    assert.equal(f.code, 2);
+    assert.match(f.err, /--source finnhub needs --feed-url ws:\/\/… or wss:\/\/…/);
     const e = run(['query', 'candles', 'AAPL', '--interval', '1x', '--data-dir', dir]);
     assert.equal(e.code, 2);
     assert.match(e.err, /BAD_REQUEST: --interval: not a duration: "1x"/);
