@@ -267,12 +267,14 @@ describe('tickstream CLI', () => {
       bars.reduce((a, b) => a + b.volume, 0),
       150,
     );
-    const reasons = run(['query', 'deadletters', '--data-dir', data])
+    // each with the number of the feed message it came from: the trades were message 1, '{not json' 2
+    const dead = run(['query', 'deadletters', '--data-dir', data])
       .out.trim()
       .split('\n')
-      .map((l) => (JSON.parse(l) as { reason: string }).reason)
+      .map((l) => JSON.parse(l) as { reason: string; offset: number })
+      .map((d) => `${d.reason}@${d.offset}`)
       .sort();
-    assert.deepEqual(reasons, ['decode_error', 'unknown_symbol']);
+    assert.deepEqual(dead, ['decode_error@2', 'unknown_symbol@1']);
   });
 
   it('serves /health and /metrics from a processor-only process, and no API there', async () => {

@@ -5,7 +5,7 @@ import type { Fill, Trade } from '../domain/types.ts';
 import type { Universe } from '../domain/universe.ts';
 import type { EventGenerator } from '../sources/drive.ts';
 import { FillGenerator } from '../sources/orderflow.ts';
-import { TradeGenerator } from '../sources/simulator.ts';
+import { liveFirstSeq, TradeGenerator } from '../sources/simulator.ts';
 
 export type MarketEvent = { kind: 'trade'; trade: Trade } | { kind: 'fill'; fill: Fill };
 
@@ -20,7 +20,7 @@ export interface MarketFlowOptions {
   users: number;
   /**
    * A live run (following the wall clock, not replayable) that a restart does not resume: its id (e.g.
-   * its start time, epoch ms) makes its records' identities its own — trade seqs from liveRun × 1000,
+   * its start time, epoch ms) makes its records' identities its own — trade seqs from liveFirstSeq,
    * fill ids prefixed with it — so that the processors' duplicate detection does not take the next
    * run's records, numbered from 1 again, for copies of the last one's.
    */
@@ -37,9 +37,7 @@ export class MarketFlow implements EventGenerator<MarketEvent> {
       seed: o.seed,
       startTime: o.startTime,
       nominalRate: o.tradeRate,
-      // 1000 seqs per ms of the run's id: disjoint from an earlier run's unless a symbol had more
-      // than a million trades per second in it
-      ...(o.liveRun !== undefined ? { firstSeq: o.liveRun * 1000 } : {}),
+      ...(o.liveRun !== undefined ? { firstSeq: liveFirstSeq(o.liveRun) } : {}),
     });
     this.fills =
       o.fillRate > 0

@@ -18,7 +18,7 @@ import { HttpServer } from '../server/http.ts';
 import { drive } from '../sources/drive.ts';
 import { finnhubFeed } from '../sources/finnhub-feed.ts';
 import { replayFile } from '../sources/replay.ts';
-import { DETERMINISTIC_START_MS } from '../sources/simulator.ts';
+import { DETERMINISTIC_START_MS, liveFirstSeq } from '../sources/simulator.ts';
 import { configFrom, intArg, parse, rateArg } from './args.ts';
 import { Progress } from './progress.ts';
 
@@ -245,21 +245,19 @@ export async function runCommand(argv: string[], mode: 'run' | 'replay'): Promis
     } else if (source === 'finnhub') {
       log(`following the feed ${feedUrl!.replace(/token=[^&]*/, 'token=…')} for ${universe.size} symbols`);
       feeding = (async () => {
-        let rejected = 0;
         for await (const b of finnhubFeed({
           url: feedUrl!,
           symbols: universe.symbols,
           universe,
           signal: abort.signal,
-          // above every seq an earlier run of this process used (see MarketFlowOptions.liveRun)
-          firstSeq: startTime * 1000,
+          firstSeq: liveFirstSeq(startTime),
           onStatus: (st) => {
             if (st.state === 'open') log('feed: connected');
             else if (st.state === 'closed') log(`feed: closed, reconnecting in ${st.retryInMs} ms`);
           },
         })) {
           await retrying(() => ingest.trades(b.trades));
-          const rejects = b.rejects.map((r) => ({ ...r, line: ++rejected }));
+          const rejects = b.rejects.map((r) => ({ ...r, line: r.message }));
           await retrying(() => ingest.rejects('finnhub', rejects));
           if (b.dropped > 0) log(`feed: dropped ${b.dropped} messages (the pipeline fell behind)`);
         }

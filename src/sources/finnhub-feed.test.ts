@@ -71,8 +71,12 @@ test('subscribes, yields trades and rejects, and resubscribes after a dropped co
       ],
     );
     assert.deepEqual(
-      rejects.map((r) => r.reason),
-      ['non_positive', 'unknown_symbol', 'decode_error'],
+      rejects.map((r) => [r.reason, r.message]),
+      [
+        ['non_positive', 1],
+        ['unknown_symbol', 1],
+        ['decode_error', 3], // the ping (message 2) is neither a trade nor a reject
+      ],
     );
     assert.equal(rejects[0]?.raw, msg);
 

@@ -18,6 +18,8 @@ import { type Clock, systemClock } from './pacing.ts';
 export interface FeedReject {
   /** The message text (cut to 1024 characters) the rejected item came from. */
   raw: string;
+  /** That message's number in this feed (1-based, across reconnects): where it came from. */
+  message: number;
   reason: DeadletterReason;
   detail: string;
 }
@@ -97,6 +99,7 @@ export async function* finnhubFeed(opts: FinnhubFeedOptions): AsyncGenerator<Fee
   let closed = true;
   let attempt = 0;
   let seq = (opts.firstSeq ?? 1) - 1;
+  let messages = 0;
   let ws: WebSocketLike | undefined;
   let wake: (() => void) | undefined;
   const notify = (): void => {
@@ -150,18 +153,25 @@ export async function* finnhubFeed(opts: FinnhubFeedOptions): AsyncGenerator<Fee
         const n = Math.min(perBatch, queue.length);
         for (let i = 0; i < n; i++) {
           const data = queue[i];
+          const message = ++messages;
           const text = textOf(data);
           if (text === undefined) {
-            batch.rejects.push({ raw: '', reason: 'decode_error', detail: 'binary message of unknown type' });
+            batch.rejects.push({
+              raw: '',
+              message,
+              reason: 'decode_error',
+              detail: 'binary message of unknown type',
+            });
             continue;
           }
           const parsed = parseFinnhub(text);
           const raw = text.length > RAW_LIMIT ? text.slice(0, RAW_LIMIT) : text;
-          for (const r of parsed.rejected) batch.rejects.push({ raw, reason: r.reason, detail: r.detail });
+          for (const r of parsed.rejected)
+            batch.rejects.push({ raw, message, reason: r.reason, detail: r.detail });
           for (const t of parsed.trades) {
             const v = opts.universe === undefined ? undefined : validateTrade(t, opts.universe);
             if (v !== undefined && !v.ok) {
-              batch.rejects.push({ raw, reason: v.reason, detail: v.detail });
+              batch.rejects.push({ raw, message, reason: v.reason, detail: v.detail });
               continue;
             }
             t.seq = ++seq;

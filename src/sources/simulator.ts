@@ -22,6 +22,14 @@ export const TRADING_DAY_MS = 6.5 * 3600 * 1000;
 /** Trades per second of event time when none is given (roughly the S&P 500's share of the US tape). */
 export const DEFAULT_NOMINAL_RATE = 1000;
 
+/**
+ * The first seq of a live source's run that started at `startMs` (epoch ms): 1000 seqs per ms, so a run
+ * started later numbers above every seq an earlier one used, unless a symbol had more than a million
+ * trades per second in it. A restarted live source must not repeat (symbol, seq): the processors take a
+ * repeat for a copy.
+ */
+export const liveFirstSeq = (startMs: number): number => startMs * 1000;
+
 export interface TradeGeneratorOptions {
   universe: Universe;
   seed: number;
